@@ -1,0 +1,82 @@
+/* analysis/db.h - reading a record back: runs and their event streams.
+ *
+ * A database may come from anywhere, so it is untrusted input: it is opened read-only,
+ * with defensive mode on and trusted_schema off (no view, trigger or function of its
+ * author runs with our privileges), and every row decoded back into a canonical event
+ * is checked; a damaged row is an error naming its rowid, never a crash. */
+#ifndef ANALYSIS_DB_H
+#define ANALYSIS_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "sim/event.h"
+
+struct an_db;
+
+#define AN_ERR_BYTES 512
+
+/* Opens path read-only; returns 0, or -1 with a message (a missing file, not a murphy
+ * record, a newer schema). */
+int an_db_open(const char *path, struct an_db **out, char *err, size_t err_bytes);
+void an_db_close(struct an_db *db);
+sqlite3 *an_db_sqlite(struct an_db *db);
+
+struct an_run {
+    int64_t id;
+    char scenario[64];
+    char *scenario_path;    /* owned */
+    char *scenario_text;    /* owned */
+    size_t scenario_text_bytes;
+    char **overrides;       /* owned, in order */
+    size_t override_count;
+    uint64_t seed;
+    char status[16];        /* as stored, except `running` with its writer gone reads
+                               `incomplete` */
+    char end_reason[64];
+    uint64_t event_count;
+    bool has_hash;
+    uint64_t event_hash;
+    int64_t first_rowid, last_rowid;
+    int64_t end_ns;
+    int64_t duration_ns;
+    char program_version[32];
+    int hash_format;
+    char platform[64];
+    char host[256];
+    int64_t pid;
+    char model_libs[512];
+    uint64_t violation_count;
+    uint64_t clamp_count;
+};
+
+/* The run `run_id`, or the newest run when run_id is 0. */
+int an_run_load(struct an_db *db, int64_t run_id, struct an_run *run, char *err, size_t err_bytes);
+void an_run_free(struct an_run *run);
+
+/* Node names of a run, by index (owned by the table). */
+struct an_nodes {
+    char (*names)[64];
+    uint32_t count;
+};
+int an_nodes_load(struct an_db *db, int64_t run_id, struct an_nodes *nodes, char *err,
+                  size_t err_bytes);
+void an_nodes_free(struct an_nodes *nodes);
+/* Index of a node by name; -1 if none. */
+int64_t an_nodes_find(const struct an_nodes *nodes, const char *name);
+
+/* Streams a run's events back in seq order, decoded and checked. */
+struct an_event_iter;
+int an_events_open(struct an_db *db, const struct an_run *run, struct an_event_iter **out,
+                   char *err, size_t err_bytes);
+/* 1 with *ev filled, 0 at the end, -1 on a damaged row (message in err). */
+int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, size_t err_bytes);
+void an_events_close(struct an_event_iter *it);
+
+/* Formats a true or local time as seconds with 9 decimals ("12.000345678s"). */
+char *an_format_time(int64_t ns, char *out, size_t out_bytes);
+
+#endif

@@ -1,0 +1,70 @@
+/* cli/cli.h - shared pieces of the `murphy` command: exit statuses, argument helpers,
+ * scenario lookup, run metadata, printing. cli/ is the only layer that prints or exits. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analysis/db.h"
+#include "analysis/report.h"
+#include "sim/diag.h"
+#include "sim/record.h"
+
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_VIOLATED = 1,   /* a run broke an invariant */
+    CLI_EXIT_USAGE = 2,      /* bad usage or bad input */
+    CLI_EXIT_IO = 3,         /* I/O or database error */
+    CLI_EXIT_DIVERGED = 4,   /* replay or determinism check diverged */
+    CLI_EXIT_UNKNOWN = 5,    /* a checker gave up */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
+extern volatile sig_atomic_t cli_interrupt;
+void cli_catch_signals(void);
+
+/* Prints "murphy: error: ..." (printf-style) to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a diagnostic in the compiler style; returns the exit status for its code. */
+int cli_diag(const struct sim_diag *diag);
+int cli_exit_for(int sim_err);
+
+/* True if argv[i] is opt; then *value = argv[i+1] (error if missing) and i advances. */
+bool cli_opt(int argc, char **argv, int *i, const char *opt, const char **value, int *status);
+int cli_parse_seed(const char *text, uint64_t *seed);
+int cli_parse_u64(const char *text, const char *what, uint64_t *out);
+int cli_parse_time(const char *text, const char *what, int64_t *ns);
+bool cli_wants_help(int argc, char **argv);
+
+/* Finds a scenario by path or by name in the scenario directories; returns 0 and writes
+ * the path, or -1 (message printed). */
+int cli_find_scenario(const char *name_or_path, char *path, size_t path_bytes);
+/* The scenario directories, in search order, separated by ':' (for messages). */
+const char *cli_scenario_dirs(char *out, size_t out_bytes);
+
+/* Host facts for a run's metadata (filled strings live in `meta_buf`). */
+struct cli_meta_buf {
+    char host[256];
+    char started_at[32];
+    char glibc[32];
+    char gsl[32];
+};
+void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf);
+void cli_now_iso(char *out, size_t out_bytes);
+
+/* Prints `murphy run ...` for the run, shell-quoted, so it can be pasted. */
+void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
+                         char *const *overrides, size_t override_count, const char *db_path);
+void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *report);
+
+#endif

@@ -1,0 +1,220 @@
+/* cli/cmd_log.c - `murphy log`: a recorded run's events as text, one per line, filtered
+ * by node, kind and true-time window. Texts from the record are printed with control
+ * characters made visible. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: murphy log DB [--run ID] [--node NAME] [--kind KIND] [--from TIME] [--to TIME]\n"
+    "                     [--clocks]\n"
+    "\n"
+    "Prints the events of a recorded run (the newest unless --run) in execution order:\n"
+    "true time, seq, node, kind and what happened. Timeouts carry the oracle's true cause.\n"
+    "  --node NAME   only events of this node (as actor or peer)\n"
+    "  --kind KIND   only this kind: send deliver drop duplicate corrupt enqueue timer\n"
+    "                timer_set timer_cancel work work_done fault crash restart pause resume\n"
+    "                invoke complete timeout note violation clamp start\n"
+    "  --from TIME, --to TIME   a true-time window, e.g. --from 10s --to 10.5s\n"
+    "  --clocks      also print each event's local monotonic and wall-clock readings\n";
+
+struct log_args {
+    const char *db_path;
+    uint64_t run_id;
+    const char *node;
+    int kind;
+    int64_t from_ns, to_ns;
+    bool has_clocks;
+};
+
+static int parse_args(int argc, char **argv, struct log_args *a)
+{
+    *a = (struct log_args){.kind = -1, .from_ns = INT64_MIN, .to_ns = INT64_MAX};
+    int status = CLI_EXIT_OK;
+    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
+        const char *v = NULL;
+        if (cli_opt(argc, argv, &i, "--run", &v, &status)) {
+            if (v && cli_parse_u64(v, "--run", &a->run_id) != 0) status = CLI_EXIT_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--node", &v, &status)) {
+            a->node = v;
+        } else if (cli_opt(argc, argv, &i, "--kind", &v, &status)) {
+            if (v && (a->kind = sim_event_kind_from_name(v)) < 0) {
+                cli_error("log: unknown kind '%.60s' (see murphy log --help)", v);
+                status = CLI_EXIT_USAGE;
+            }
+        } else if (cli_opt(argc, argv, &i, "--from", &v, &status)) {
+            if (v && cli_parse_time(v, "--from", &a->from_ns) != 0) status = CLI_EXIT_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--to", &v, &status)) {
+            if (v && cli_parse_time(v, "--to", &a->to_ns) != 0) status = CLI_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--clocks") == 0) {
+            a->has_clocks = true;
+        } else if (argv[i][0] == '-' || a->db_path) {
+            cli_error("log: unexpected '%s' (see murphy log --help)", argv[i]);
+            status = CLI_EXIT_USAGE;
+        } else a->db_path = argv[i];
+    }
+    if (status == CLI_EXIT_OK && !a->db_path) {
+        cli_error("log: which database? (see murphy log --help)");
+        status = CLI_EXIT_USAGE;
+    }
+    return status;
+}
+
+static const char *node_name(const struct an_nodes *nodes, uint32_t node)
+{
+    if (node == SIM_NODE_NONE) return "-";
+    return node < nodes->count ? nodes->names[node] : "?";
+}
+
+static void print_text(const unsigned char *s)
+{
+    for (; s && *s; s++) {
+        if (*s < 0x20 || *s == 0x7f) printf("\\x%02x", *s);
+        else putchar(*s);
+    }
+}
+
+/* The annotations (oracle labels, notes) and violation texts attached to one event. */
+static void print_attached(sqlite3_stmt *texts, const struct an_run *run, uint64_t seq)
+{
+    sqlite3_bind_int64(texts, 1, run->id);
+    sqlite3_bind_int64(texts, 2, (sqlite3_int64)seq);
+    while (sqlite3_step(texts) == SQLITE_ROW) {
+        printf("  [%s] ", (const char *)sqlite3_column_text(texts, 0));
+        print_text(sqlite3_column_text(texts, 1));
+    }
+    sqlite3_reset(texts);
+}
+
+static void print_what(const struct sim_event *ev, const struct an_nodes *nodes)
+{
+    const char *peer = node_name(nodes, ev->peer);
+    const char *aux = sim_event_aux_name(ev->kind, ev->aux);
+    char t[40];
+    switch (ev->kind) {
+    case SIM_EV_SEND:
+    case SIM_EV_ENQUEUE:
+        printf("-> %s msg %" PRIu64 " %s", peer, ev->obj, aux);
+        if (ev->ref) printf(" to msg %" PRIu64, ev->ref);
+        if (ev->kind == SIM_EV_SEND) printf(", %" PRId64 " B", ev->arg);
+        else printf(", %" PRId64 " ahead in the sender's queue", ev->arg);
+        break;
+    case SIM_EV_DELIVER:
+        printf("<- %s msg %" PRIu64 " %s", peer, ev->obj, aux);
+        if (ev->ref) printf(" to msg %" PRIu64, ev->ref);
+        printf(", sent %s ago", an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_DROP:
+    case SIM_EV_DUPLICATE:
+    case SIM_EV_CORRUPT:
+    case SIM_EV_CLAMP:
+        printf("msg %" PRIu64 " (peer %s)%s%s", ev->obj, peer, aux ? ": " : "", aux ? aux : "");
+        if (ev->kind == SIM_EV_CORRUPT) printf(", byte %" PRId64 " flipped", ev->arg);
+        if (ev->kind == SIM_EV_CLAMP) printf(", delay clamped to %s",
+                                             an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_TIMER_SET:
+        printf("timer %" PRIu64 " tag %" PRIu64 " in %s (local)", ev->obj, ev->ref,
+               an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_TIMER_FIRE:
+    case SIM_EV_TIMER_CANCEL: printf("timer %" PRIu64 " tag %" PRIu64, ev->obj, ev->ref); break;
+    case SIM_EV_WORK_START:
+        printf("work %" PRIu64 " for %s", ev->obj, an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_WORK_DONE: printf("work %" PRIu64, ev->obj); break;
+    case SIM_EV_FAULT: printf("#%" PRIu64 " %s", ev->obj, aux ? aux : "?"); break;
+    case SIM_EV_PAUSE: printf("for %s", an_format_time(ev->arg, t, sizeof t)); break;
+    case SIM_EV_RESUME: printf("%" PRId64 " waiting in the inbox", ev->arg); break;
+    case SIM_EV_CRASH:
+    case SIM_EV_RESTART: printf("incarnation %" PRId64, ev->arg); break;
+    case SIM_EV_OP_INVOKE: printf("op %" PRIu64 " process %" PRIu64, ev->obj, ev->ref); break;
+    case SIM_EV_OP_COMPLETE: printf("op %" PRIu64 " %s", ev->obj, aux ? aux : "?"); break;
+    case SIM_EV_TIMEOUT: printf("gave up on msg %" PRIu64, ev->obj); break;
+    default: break;
+    }
+}
+
+static bool wanted(const struct log_args *a, const struct sim_event *ev, int64_t node)
+{
+    if (ev->time_ns < a->from_ns || ev->time_ns > a->to_ns) return false;
+    if (a->kind >= 0 && ev->kind != a->kind) return false;
+    if (node >= 0 && ev->node != (uint32_t)node && ev->peer != (uint32_t)node) return false;
+    return true;
+}
+
+static int print_log(struct an_db *db, const struct an_run *run, const struct log_args *a)
+{
+    char err[AN_ERR_BYTES];
+    struct an_nodes nodes;
+    if (an_nodes_load(db, run->id, &nodes, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_IO;
+    }
+    int64_t node = -1;
+    if (a->node && (node = an_nodes_find(&nodes, a->node)) < 0) {
+        cli_error("log: run %" PRId64 " has no node '%.60s'", run->id, a->node);
+        an_nodes_free(&nodes);
+        return CLI_EXIT_USAGE;
+    }
+    sqlite3_stmt *texts = NULL;
+    sqlite3_prepare_v2(an_db_sqlite(db),
+                       "SELECT kind, text FROM annotations WHERE run_id=?1 AND seq=?2 UNION ALL"
+                       " SELECT 'violation', text FROM violations WHERE run_id=?1 AND seq=?2",
+                       -1, &texts, NULL);
+    struct an_event_iter *it = NULL;
+    int status = CLI_EXIT_OK;
+    if (an_events_open(db, run, &it, err, sizeof err) != 0) status = CLI_EXIT_IO;
+    struct sim_event ev;
+    int rc = 0;
+    while (status == CLI_EXIT_OK && (rc = an_events_next(it, &ev, err, sizeof err)) > 0) {
+        if (!wanted(a, &ev, node)) continue;
+        char t[40], mono[40], wall[40];
+        printf("%18s #%-8" PRIu64 " %-12s %-12s ", an_format_time(ev.time_ns, t, sizeof t), ev.seq,
+               node_name(&nodes, ev.node), sim_event_kind_name(ev.kind));
+        print_what(&ev, &nodes);
+        if (texts && (ev.kind == SIM_EV_TIMEOUT || ev.kind == SIM_EV_NOTE ||
+                      ev.kind == SIM_EV_VIOLATION))
+            print_attached(texts, run, ev.seq);
+        if (a->has_clocks && ev.node != SIM_NODE_NONE)
+            printf("  mono %s wall %s", an_format_time(ev.mono_ns, mono, sizeof mono),
+                   an_format_time(ev.wall_ns, wall, sizeof wall));
+        putchar('\n');
+    }
+    if (rc < 0 || status != CLI_EXIT_OK) {
+        cli_error("%s", err);
+        status = CLI_EXIT_IO;
+    }
+    an_events_close(it);
+    sqlite3_finalize(texts);
+    an_nodes_free(&nodes);
+    return status;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    struct log_args a;
+    int status = parse_args(argc, argv, &a);
+    if (status != CLI_EXIT_OK) return status;
+    struct an_db *db = NULL;
+    struct an_run run;
+    char err[AN_ERR_BYTES];
+    if (an_db_open(a.db_path, &db, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_IO;
+    }
+    if (an_run_load(db, (int64_t)a.run_id, &run, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        an_db_close(db);
+        return CLI_EXIT_USAGE;
+    }
+    status = print_log(db, &run, &a);
+    an_run_free(&run);
+    an_db_close(db);
+    return status;
+}

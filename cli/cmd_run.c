@@ -1,0 +1,209 @@
+/* cli/cmd_run.c - `murphy run`: one scenario, one seed, recorded to SQLite. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/cause.h"
+#include "models/models.h"
+#include "sim/world.h"
+
+#define OVERRIDES_MAX 256
+
+static const char usage[] =
+    "usage: murphy run SCENARIO [--seed N] [--set SECTION.KEY=VALUE]... [--db FILE]\n"
+    "                  [--no-db] [--stop-at SEQ] [--quiet]\n"
+    "\n"
+    "Runs SCENARIO (a path, or a name found by `murphy list`) with one seed and records\n"
+    "every event to the database (default murphy.db). Prints the run id, the event-stream\n"
+    "hash, a short report and the command that reproduces the run.\n"
+    "\n"
+    "  --seed N        the run's seed, in [0, 2^63); default 1\n"
+    "  --set K=V       override any scenario key, e.g. --set link.default.loss=5%\n"
+    "                  (K is SECTION.KEY; the section may contain dots: link.a->b.loss)\n"
+    "  --db FILE       the database to append the run to; default murphy.db\n"
+    "  --no-db         record nothing (the hash is the same either way)\n"
+    "  --stop-at SEQ   stop just before event SEQ (for a debugger); the run is incomplete\n"
+    "  --quiet         print only the hash line and the reproducing command\n"
+    "\n"
+    "exit status: 0 ok, 1 an invariant was violated, 2 bad usage or scenario,\n"
+    "3 database error, 128+N killed by signal N (the run is kept, marked incomplete)\n";
+
+struct run_args {
+    const char *scenario;
+    uint64_t seed;
+    const char *overrides[OVERRIDES_MAX];
+    size_t override_count;
+    const char *db_path;
+    uint64_t stop_at_seq;
+    bool is_quiet;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+    *a = (struct run_args){.seed = 1, .db_path = "murphy.db", .stop_at_seq = UINT64_MAX};
+    int status = CLI_EXIT_OK;
+    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
+        const char *v = NULL;
+        if (cli_opt(argc, argv, &i, "--seed", &v, &status)) {
+            if (v && cli_parse_seed(v, &a->seed) != 0) status = CLI_EXIT_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--set", &v, &status)) {
+            if (!v) break;
+            if (a->override_count == OVERRIDES_MAX) {
+                cli_error("more than %d --set options", OVERRIDES_MAX);
+                status = CLI_EXIT_USAGE;
+            } else a->overrides[a->override_count++] = v;
+        } else if (cli_opt(argc, argv, &i, "--db", &v, &status)) {
+            a->db_path = v;
+        } else if (cli_opt(argc, argv, &i, "--stop-at", &v, &status)) {
+            if (v && cli_parse_u64(v, "--stop-at", &a->stop_at_seq) != 0) status = CLI_EXIT_USAGE;
+        } else if (strcmp(argv[i], "--no-db") == 0) {
+            a->db_path = NULL;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            a->is_quiet = true;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            cli_error("run: unknown option '%s' (see murphy run --help)", argv[i]);
+            status = CLI_EXIT_USAGE;
+        } else if (!a->scenario) {
+            a->scenario = argv[i];
+        } else {
+            cli_error("run: one scenario at a time, got '%s' and '%s'", a->scenario, argv[i]);
+            status = CLI_EXIT_USAGE;
+        }
+    }
+    if (status == CLI_EXIT_OK && !a->scenario) {
+        cli_error("run: which scenario? (see murphy run --help, murphy list)");
+        status = CLI_EXIT_USAGE;
+    }
+    return status;
+}
+
+struct run_state {
+    struct sim_recorder *rec;
+};
+
+static void label_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id, enum cause c)
+{
+    (void)msg_id;
+    struct run_state *st = ctx;
+    if (st->rec) sim_rec_annotate(st->rec, seq, node, "timeout_cause", cause_name(c));
+}
+
+static const char *status_of(enum sim_run_end end, uint64_t violations)
+{
+    if (end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT) return "incomplete";
+    return violations ? "violated" : "ok";
+}
+
+static int report_from_db(const char *db_path, int64_t run_id)
+{
+    struct an_db *db = NULL;
+    struct an_run run;
+    struct an_report report;
+    char err[AN_ERR_BYTES];
+    if (an_db_open(db_path, &db, err, sizeof err) != 0 ||
+        an_run_load(db, run_id, &run, err, sizeof err) != 0) {
+        an_db_close(db);
+        cli_error("%s", err);
+        return CLI_EXIT_IO;
+    }
+    int rc = an_report_build(db, &run, &report, err, sizeof err);
+    if (rc == 0) cli_print_report(stdout, &run, &report);
+    else cli_error("%s", err);
+    an_run_free(&run);
+    an_db_close(db);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
+}
+
+static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_run_end end,
+                  int64_t run_id, const struct run_args *a, const char *path)
+{
+    uint64_t violations = sim_world_violation_count(world);
+    const char *status = status_of(end, violations);
+    uint64_t hash = sim_world_hash(world);
+    int exit_status = strcmp(status, "violated") == 0 ? CLI_EXIT_VIOLATED : CLI_EXIT_OK;
+    if (rec) {
+        char ended_at[32];
+        cli_now_iso(ended_at, sizeof ended_at);
+        struct sim_run_result result = {
+            .status = status, .end_reason = sim_run_end_name(end), .ended_at = ended_at,
+            .end_ns = sim_world_now_ns(world), .event_count = sim_world_event_count(world),
+            .event_hash = hash, .violation_count = violations,
+            .clamp_count = sim_world_clamp_count(world),
+        };
+        struct sim_diag diag;
+        if (sim_rec_end_run(rec, &result, &diag) != 0) {
+            cli_error("%s: %s", a->db_path, diag.message);
+            exit_status = CLI_EXIT_IO;
+        }
+    }
+    if (exit_status != CLI_EXIT_IO && !a->is_quiet && rec) {
+        int rc = report_from_db(a->db_path, run_id);
+        if (rc != CLI_EXIT_OK) exit_status = rc;
+        putchar('\n');
+    }
+    if (rec) printf("run: %" PRId64 " in %s\n", run_id, a->db_path);
+    printf("status: %s (%s)\nevents: %" PRIu64 "\nhash: %016" PRIx64 "\n", status,
+           sim_run_end_name(end), sim_world_event_count(world), hash);
+    cli_print_reproduce(stdout, path, a->seed, (char *const *)a->overrides, a->override_count,
+                        a->db_path);
+    if (end == SIM_END_INTERRUPTED) return 128 + (int)cli_interrupt;
+    return exit_status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    struct run_args a;
+    int status = parse_args(argc, argv, &a);
+    if (status != CLI_EXIT_OK) return status;
+    char path[4096];
+    if (cli_find_scenario(a.scenario, path, sizeof path) != 0) return CLI_EXIT_USAGE;
+    struct sim_scenario scn;
+    struct sim_diag diag;
+    int rc = sim_scn_load(path, a.overrides, a.override_count, models_builtin(), &scn, &diag);
+    if (rc != SIM_OK) {
+        cli_diag(&diag);
+        return cli_exit_for(rc);
+    }
+    struct run_state st = {0};
+    struct sim_world *world = NULL;
+    struct cause_oracle *oracle = cause_oracle_create(label_cause, &st);
+    int64_t run_id = 0;
+    rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
+    if (rc == SIM_OK && a.db_path) {
+        struct sim_run_meta meta;
+        struct cli_meta_buf buf;
+        cli_run_meta(&meta, &buf);
+        rc = sim_rec_open(a.db_path, &st.rec, &diag);
+        if (rc == SIM_OK) rc = sim_rec_begin_run(st.rec, &scn, a.seed, &meta, &run_id, &diag);
+        if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", a.db_path);
+    }
+    if (rc == SIM_OK) {
+        if (st.rec) {
+            struct sim_observer rec_obs = sim_rec_observer(st.rec);
+            sim_world_add_observer(world, &rec_obs);
+        }
+        struct sim_observer oracle_obs = cause_oracle_observer(oracle);
+        sim_world_add_observer(world, &oracle_obs);
+        cli_catch_signals();
+        if (!a.is_quiet)
+            fprintf(stderr, "murphy: running %s (%s), seed %" PRIu64 "\n", scn.name, path, a.seed);
+        enum sim_run_end end = sim_world_run(world, a.stop_at_seq, &cli_interrupt);
+        status = finish(world, st.rec, end, run_id, &a, path);
+    } else {
+        char text[2048];
+        sim_diag_format(&diag, text, sizeof text);
+        fprintf(stderr, "%s\n", text);
+        status = cli_exit_for(rc);
+    }
+    sim_rec_close(st.rec);
+    cause_oracle_destroy(oracle);
+    sim_world_destroy(world);
+    sim_scn_free(&scn);
+    return status;
+}

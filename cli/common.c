@@ -1,0 +1,217 @@
+/* cli/common.c - helpers shared by the subcommands; see cli.h. The host clock, the
+ * environment and the host name are read here (and only for metadata and lookup),
+ * never by the kernel. */
+#include "cli.h"
+
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <gsl/gsl_version.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/units.h"
+
+volatile sig_atomic_t cli_interrupt;
+
+static void on_signal(int signo) { cli_interrupt = signo; }
+
+void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("murphy: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_for(int sim_err)
+{
+    switch (sim_err) {
+    case SIM_OK: return CLI_EXIT_OK;
+    case SIM_EINPUT:
+    case SIM_ELIMIT: return CLI_EXIT_USAGE;
+    default: return CLI_EXIT_IO;
+    }
+}
+
+int cli_diag(const struct sim_diag *diag)
+{
+    char text[SIM_DIAG_FILE_MAX + SIM_DIAG_MESSAGE_MAX + 64];
+    if (strcmp(diag->file, "--set") == 0)
+        snprintf(text, sizeof text, "--set #%d: error: %s", diag->line, diag->message);
+    else sim_diag_format(diag, text, sizeof text);
+    fprintf(stderr, "%s\n", text);
+    return CLI_EXIT_USAGE;
+}
+
+bool cli_opt(int argc, char **argv, int *i, const char *opt, const char **value, int *status)
+{
+    size_t len = strlen(opt);
+    if (strncmp(argv[*i], opt, len) != 0) return false;
+    if (argv[*i][len] == '=') {
+        *value = argv[*i] + len + 1;
+        return true;
+    }
+    if (argv[*i][len] != '\0') return false;
+    if (*i + 1 >= argc) {
+        cli_error("%s needs a value", opt);
+        *status = CLI_EXIT_USAGE;
+        *value = NULL;
+        return true;
+    }
+    *value = argv[++*i];
+    return true;
+}
+
+int cli_parse_u64(const char *text, const char *what, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!text || !*text || *text == '-' || *text == '+') goto bad;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end) goto bad;
+    *out = v;
+    return 0;
+bad:
+    cli_error("%s must be a whole number, got '%.60s'", what, text ? text : "");
+    return -1;
+}
+
+int cli_parse_seed(const char *text, uint64_t *seed)
+{
+    if (cli_parse_u64(text, "--seed", seed) != 0) return -1;
+    if (*seed >= (UINT64_C(1) << 63)) {
+        cli_error("--seed must be within [0, 2^63), got '%.60s'", text);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse_time(const char *text, const char *what, int64_t *ns)
+{
+    char err[256];
+    if (sim_units_parse(text, SIM_UNIT_DURATION, ns, err, sizeof err) == 0) return 0;
+    cli_error("%s: %s", what, err);
+    return -1;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
+}
+
+const char *cli_scenario_dirs(char *out, size_t out_bytes)
+{
+    const char *env = getenv("MURPHY_SCENARIO_PATH");
+    snprintf(out, out_bytes, "%s%s%s:%s", env ? env : "", env ? ":" : "",
+             MURPHY_SOURCE_SCENARIOS, MURPHY_INSTALL_SCENARIOS);
+    return out;
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int cli_find_scenario(const char *name, char *path, size_t path_bytes)
+{
+    if (strchr(name, '/') || is_file(name)) {
+        snprintf(path, path_bytes, "%s", name);
+        return 0; /* a path: the loader reports a missing file with its name */
+    }
+    char dirs[4096];
+    cli_scenario_dirs(dirs, sizeof dirs);
+    for (char *dir = dirs; dir && *dir;) {
+        char *colon = strchr(dir, ':');
+        if (colon) *colon = '\0';
+        snprintf(path, path_bytes, "%s/%s.ini", dir, name);
+        if (*dir && is_file(path)) return 0;
+        dir = colon ? colon + 1 : NULL;
+    }
+    cli_error("no scenario '%s': not a file, and not found as %s.ini in %s (try `murphy "
+              "list`)", name, name, cli_scenario_dirs(dirs, sizeof dirs));
+    return -1;
+}
+
+void cli_now_iso(char *out, size_t out_bytes)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, out_bytes, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf)
+{
+    memset(buf, 0, sizeof *buf);
+    gethostname(buf->host, sizeof buf->host - 1);
+    cli_now_iso(buf->started_at, sizeof buf->started_at);
+    snprintf(buf->glibc, sizeof buf->glibc, "%s", gnu_get_libc_version());
+    snprintf(buf->gsl, sizeof buf->gsl, "%s", GSL_VERSION);
+    *meta = (struct sim_run_meta){
+        .program_version = MURPHY_VERSION,
+        .model_libs = "",
+        .host = buf->host,
+        .pid = (int64_t)getpid(),
+        .started_at = buf->started_at,
+        .platform = "linux-x86_64-glibc",
+        .glibc_version = buf->glibc,
+        .gsl_version = buf->gsl,
+    };
+}
+
+/* Single-quotes s for a POSIX shell when it holds anything but safe characters. */
+static void print_quoted(FILE *out, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,/:=+@%",
+                    *p))
+            plain = false;
+    if (plain) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'') fputs("'\\''", out);
+        else fputc(*p, out);
+    }
+    fputc('\'', out);
+}
+
+void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
+                         char *const *overrides, size_t override_count, const char *db_path)
+{
+    fputs("reproduce: murphy run ", out);
+    print_quoted(out, scenario_path);
+    fprintf(out, " --seed %" PRIu64, seed);
+    for (size_t i = 0; i < override_count; i++) {
+        fputs(" --set ", out);
+        print_quoted(out, overrides[i]);
+    }
+    if (db_path) {
+        fputs(" --db ", out);
+        print_quoted(out, db_path);
+    }
+    fputc('\n', out);
+}

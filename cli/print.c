@@ -1,0 +1,63 @@
+/* cli/print.c - the run report as text. Strings that come from a record (violation and
+ * note texts) are printed with control characters made visible, so a hostile record
+ * cannot drive the terminal. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static void print_safe(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) fprintf(out, "\\x%02x", *p);
+        else fputc(*p, out);
+    }
+}
+
+/* Latency in the unit that reads best. */
+static void print_latency(FILE *out, double ns)
+{
+    if (ns >= 1e9) fprintf(out, "%9.3fs ", ns / 1e9);
+    else if (ns >= 1e6) fprintf(out, "%9.3fms", ns / 1e6);
+    else fprintf(out, "%9.3fus", ns / 1e3);
+}
+
+void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *r)
+{
+    char t[40];
+    fprintf(out, "run %" PRId64 ": %s, seed %" PRIu64 ", %s (%s), %" PRIu64 " events, %s "
+            "simulated\n", run->id, run->scenario, run->seed, run->status,
+            run->end_reason[0] ? run->end_reason : "-", run->event_count,
+            an_format_time(run->end_ns, t, sizeof t));
+    fprintf(out, "\nmessages by fate\n");
+    for (size_t i = 0; i < r->fate_count; i++)
+        fprintf(out, "  %-22s %10" PRIu64 "\n", r->fates[i].name, r->fates[i].count);
+    if (r->op_count) {
+        fprintf(out, "\noperations (latency of ok operations, true time)\n");
+        fprintf(out, "  %-10s %8s %8s %8s %11s %11s %11s %11s %11s\n", "f", "ok", "fail", "info",
+                "p50", "p90", "p99", "p99.9", "max");
+    }
+    for (size_t i = 0; i < r->op_count; i++) {
+        const struct an_op_stats *st = &r->ops[i];
+        fprintf(out, "  %-10s %8" PRIu64 " %8" PRIu64 " %8" PRIu64, st->f, st->ok, st->fail,
+                st->info);
+        for (int q = 0; q < 5; q++) {
+            fputs("  ", out);
+            print_latency(out, st->latency_ns[q]);
+        }
+        fputc('\n', out);
+    }
+    if (r->timeout_count) {
+        fprintf(out, "\ntimed-out attempts by true cause (oracle)\n");
+        for (size_t i = 0; i < r->cause_count; i++)
+            fprintf(out, "  %-22s %10" PRIu64 "\n", r->causes[i].name, r->causes[i].count);
+        fprintf(out, "  %-22s %10" PRIu64 "\n", "total", r->timeout_count);
+    }
+    fprintf(out, "\nviolations: %" PRIu64, r->violation_count);
+    if (r->violation_count) {
+        fputs(" (first: ", out);
+        print_safe(out, r->first_violation);
+        fputc(')', out);
+    }
+    fprintf(out, "\nnotes: %" PRIu64 "\n", r->note_count);
+}

@@ -1,0 +1,70 @@
+/* murphy/model.h - how a model plugs into murphy: its callback table, its declared
+ * parameters and its traffic classes. A model is one protocol or actor; the kernel runs
+ * one instance per node and reaches it only through this table.
+ *
+ * Contract: a model keeps all of its state in the two structs the kernel allocates for
+ * each node (durable survives a crash, volatile is zeroed by the kernel on restart). It
+ * has no mutable statics, reads no host clock or environment, and draws randomness only
+ * through murphy/node.h. Under those rules a run is a pure function of scenario and seed. */
+#ifndef MURPHY_MODEL_H
+#define MURPHY_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever this header or murphy/node.h changes incompatibly; checked when a
+ * model table is registered. */
+#define MURPHY_API_VERSION 1
+
+struct murphy_node;
+struct murphy_msg;
+
+/* What kind of value a parameter holds, as parsed from the scenario file. */
+enum murphy_param_kind {
+    MURPHY_PARAM_DURATION, /* "250ms": int64 ns, unit required */
+    MURPHY_PARAM_INT,      /* "42": int64 */
+    MURPHY_PARAM_RATIO,    /* "2%", "0.02", "35ppm": int64 parts per billion */
+    MURPHY_PARAM_BOOL,     /* "true" / "false" */
+    MURPHY_PARAM_GROUP,    /* the name of a node group ("server"): contiguous node indexes */
+    MURPHY_PARAM_DIST,     /* a delay distribution ("exponential 2ms"): sampled per call */
+};
+
+/* One declared parameter. A scenario key that no parameter of the model declares is an
+ * error, so typos never pass silently. `default_text` is parsed like scenario text; NULL
+ * makes the parameter required. `value_min`/`value_max` bound DURATION, INT and RATIO
+ * values in their parsed unit (ns, count, ppb); both 0 means unbounded. */
+struct murphy_param_spec {
+    const char *name;
+    enum murphy_param_kind kind;
+    const char *default_text;
+    int64_t value_min;
+    int64_t value_max;
+    const char *help;
+};
+
+/* The model's callback table. Every callback runs at one instant of simulated time and
+ * takes zero simulated time unless it asks for CPU time with murphy_work(). `node` is
+ * borrowed for the call. NULL callbacks are skipped. */
+struct murphy_model {
+    int api_version;            /* MURPHY_API_VERSION */
+    const char *name;           /* as written after `model =` in a scenario */
+    const char *summary;        /* one line, for `murphy list` */
+    size_t durable_bytes;       /* survives crashes */
+    size_t volatile_bytes;      /* the kernel zeroes it on restart */
+    const struct murphy_param_spec *params;
+    size_t param_count;
+    void (*on_start)(struct murphy_node *node);
+    void (*on_message)(struct murphy_node *node, const struct murphy_msg *msg);
+    void (*on_timer)(struct murphy_node *node, uint64_t timer_tag);
+    void (*on_work_done)(struct murphy_node *node, uint64_t work_id);
+    void (*on_restart)(struct murphy_node *node);
+};
+
+/* A set of models offered to the kernel (in-tree ones come from models/, out-of-tree
+ * ones from a library named on the command line). Borrowed; must outlive the run. */
+struct murphy_model_set {
+    const struct murphy_model *const *models;
+    size_t model_count;
+};
+
+#endif

@@ -1,0 +1,14 @@
+/* models/models.h - the in-tree models, offered to the kernel as one set. Each model is
+ * one file and uses only the public API (include/murphy/). */
+#ifndef MODELS_MODELS_H
+#define MODELS_MODELS_H
+
+#include "murphy/murphy.h"
+
+extern const struct murphy_model models_echo_server;
+extern const struct murphy_model models_client;
+
+/* Every in-tree model; the set is static and const. */
+const struct murphy_model_set *models_builtin(void);
+
+#endif

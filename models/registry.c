@@ -1,0 +1,15 @@
+/* models/registry.c - the set of in-tree models. The kernel never names a model: the
+ * command layer hands it this set (plus any loaded from --model-lib). */
+#include "models.h"
+
+static const struct murphy_model *const builtin[] = {
+    &models_echo_server,
+    &models_client,
+};
+
+static const struct murphy_model_set builtin_set = {
+    .models = builtin,
+    .model_count = sizeof builtin / sizeof builtin[0],
+};
+
+const struct murphy_model_set *models_builtin(void) { return &builtin_set; }

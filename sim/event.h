@@ -1,0 +1,120 @@
+/* sim/event.h - the canonical event: one fixed-width record per thing that happened.
+ *
+ * The kernel emits exactly one stream of these per run, in execution order, with `seq`
+ * dense from 0. Everything downstream (the hash, the recorder, oracles, metric
+ * accumulators, replay) consumes this one stream, so a sweep's metrics and a report read
+ * back from SQLite agree exactly. The hash covers the canonical little-endian encoding
+ * below (never raw struct bytes); strings a model supplies (op arguments, notes,
+ * violations) travel beside the event and enter the hash through their XXH3 in `arg`. */
+#ifndef SIM_EVENT_H
+#define SIM_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever the canonical encoding or the meaning of a field changes; stored with
+ * every run, so replay can say "recorded under hash format N". */
+#define SIM_HASH_FORMAT_VERSION 1
+
+#define SIM_NODE_NONE UINT32_MAX
+
+/* Kinds; their numbers are part of the hash format. Append only. */
+enum sim_event_kind {
+    SIM_EV_NODE_START,   /* node */
+    SIM_EV_SEND,         /* node=source peer=target obj=msg ref=reply_to aux=class arg=bytes */
+    SIM_EV_ENQUEUE,      /* like SEND; arg = messages ahead of it in the sender's queue */
+    SIM_EV_DROP,         /* node where dropped, peer=other end, obj=msg, aux=reason */
+    SIM_EV_DUPLICATE,    /* node=source peer=target obj=msg */
+    SIM_EV_CORRUPT,      /* node=source peer=target obj=msg arg=byte offset flipped */
+    SIM_EV_DELIVER,      /* node=target peer=source obj=msg ref=reply_to aux=class arg=transit ns */
+    SIM_EV_TIMER_SET,    /* node obj=handle ref=tag arg=local delay ns */
+    SIM_EV_TIMER_FIRE,   /* node obj=handle ref=tag */
+    SIM_EV_TIMER_CANCEL, /* node obj=handle ref=tag */
+    SIM_EV_WORK_START,   /* node obj=work id arg=duration ns */
+    SIM_EV_WORK_DONE,    /* node obj=work id */
+    SIM_EV_FAULT,        /* node/peer when about them, obj=fault index, aux=action */
+    SIM_EV_CRASH,        /* node arg=new incarnation */
+    SIM_EV_RESTART,      /* node arg=incarnation */
+    SIM_EV_PAUSE,        /* node arg=duration ns */
+    SIM_EV_RESUME,       /* node arg=items waiting in its inbox */
+    SIM_EV_OP_INVOKE,    /* node obj=op ref=process arg=hash of f,key,value */
+    SIM_EV_OP_COMPLETE,  /* node obj=op aux=type arg=hash of result */
+    SIM_EV_TIMEOUT,      /* node obj=msg it gave up on */
+    SIM_EV_NOTE,         /* node arg=hash of text */
+    SIM_EV_VIOLATION,    /* node arg=hash of text */
+    SIM_EV_CLAMP,        /* node=source peer=target obj=msg arg=clamped delay ns */
+    SIM_EV_KIND_COUNT
+};
+
+/* DROP reasons. */
+enum sim_drop_reason {
+    SIM_DROP_LOSS,        /* the link lost it */
+    SIM_DROP_PARTITION,   /* the link was cut */
+    SIM_DROP_QUEUE_FULL,  /* the sender's link queue was full (tail drop) */
+    SIM_DROP_NODE_DOWN,   /* the target was crashed when it arrived, or crashed holding it */
+    SIM_DROP_INBOX_FULL,  /* the target's inbox (paused or busy) was full */
+    SIM_DROP_REASON_COUNT
+};
+
+/* FAULT actions. */
+enum sim_fault_action {
+    SIM_FAULT_PARTITION, /* cut both directions between two groups */
+    SIM_FAULT_CUT,       /* cut one direction */
+    SIM_FAULT_HEAL,      /* undo cuts (all, or one named fault's) */
+    SIM_FAULT_CRASH,
+    SIM_FAULT_RESTART,
+    SIM_FAULT_PAUSE,
+    SIM_FAULT_ACTION_COUNT
+};
+
+struct sim_event {
+    uint64_t seq;
+    int64_t time_ns; /* true time */
+    uint32_t node;   /* SIM_NODE_NONE when not about a node */
+    uint32_t peer;   /* SIM_NODE_NONE when none */
+    uint16_t kind;   /* enum sim_event_kind */
+    uint16_t aux;    /* class, drop reason, fault action or op type, by kind */
+    uint64_t obj;    /* msg id, timer handle, work id, op id, fault index */
+    uint64_t ref;    /* reply_to msg, timer tag, process */
+    int64_t arg;     /* bytes, delay, depth, text hash, by kind */
+    int64_t mono_ns; /* the node's readings at the event; 0 without a node */
+    int64_t wall_ns;
+};
+
+/* Strings beside an event (borrowed for the observer call): op f/key/value, op result,
+ * note or violation text. NULL when absent. */
+struct sim_event_text {
+    const char *s[3];
+};
+
+#define SIM_EVENT_ENCODED_BYTES 72
+
+/* Canonical little-endian encoding, as hashed. */
+void sim_event_encode(const struct sim_event *ev, unsigned char out[SIM_EVENT_ENCODED_BYTES]);
+
+/* Names, as stored in the record ("send", "drop", ...). Unknown values give NULL. */
+const char *sim_event_kind_name(unsigned kind);
+int sim_event_kind_from_name(const char *name); /* -1 if unknown */
+/* The aux name for a kind ("loss" for a DROP, "request" for a SEND), or NULL when the
+ * kind has no named aux (its aux is then stored as a number). */
+const char *sim_event_aux_name(unsigned kind, unsigned aux);
+int sim_event_aux_from_name(unsigned kind, const char *name); /* -1 if unknown */
+const char *sim_class_name(unsigned traffic_class);
+const char *sim_drop_reason_name(unsigned reason);
+const char *sim_fault_action_name(unsigned action);
+
+/* True if two events are equal field by field (what replay compares). */
+bool sim_event_equal(const struct sim_event *a, const struct sim_event *b);
+
+/* The XXH3 of a string, as carried in `arg` for text-bearing events (0 for NULL). */
+int64_t sim_text_hash(const char *text);
+
+/* Running XXH3-64 over the canonical encoding of a stream of events. */
+struct sim_hash;
+struct sim_hash *sim_hash_create(void);
+void sim_hash_add(struct sim_hash *hash, const struct sim_event *ev);
+uint64_t sim_hash_value(const struct sim_hash *hash);
+void sim_hash_destroy(struct sim_hash *hash);
+
+#endif

@@ -1,0 +1,219 @@
+/* sim/internal.h - the kernel's private structures, shared by the files of sim/ only.
+ * `struct murphy_node` (opaque to models) is a node of the world. */
+#ifndef SIM_INTERNAL_H
+#define SIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "assert.h"
+#include "event.h"
+#include "murphy/murphy.h"
+#include "queue.h"
+#include "rng.h"
+#include "scenario.h"
+#include "units.h"
+#include "world.h"
+
+/* Queue entry types (struct sim_qentry.type). */
+enum sim_qtype {
+    SIM_Q_START,     /* a = node */
+    SIM_Q_TIMER,     /* a = timer slot, b = slot generation */
+    SIM_Q_ARRIVE,    /* a = message slot */
+    SIM_Q_WORK_DONE, /* a = node, b = the node's work generation */
+    SIM_Q_FAULT,     /* a = fault index */
+    SIM_Q_RESUME,    /* a = node, b = the node's pause generation */
+};
+
+/* A piece of a node's clock: readings advance from this anchor at (1 + drift) per true
+ * ns. Issue-level features (steps, slews) add anchors; readings stay piecewise linear. */
+struct sim_clock {
+    int64_t anchor_true_ns;
+    int64_t anchor_mono_ns;
+    int64_t anchor_wall_ns;
+    int64_t drift_ppb;
+};
+
+/* Something waiting for a paused or busy node, in arrival order. */
+enum sim_inbox_kind { SIM_INBOX_MESSAGE, SIM_INBOX_TIMER };
+struct sim_inbox_item {
+    enum sim_inbox_kind kind;
+    uint32_t slot; /* message slot or timer slot */
+};
+
+struct sim_work_item {
+    uint64_t work_id;
+    int64_t duration_ns;
+};
+
+/* A FIFO ring that grows geometrically; element type fixed per instance. */
+struct sim_ring {
+    void *items;
+    size_t item_bytes;
+    size_t head;
+    size_t count;
+    size_t cap;
+};
+
+struct murphy_node {
+    struct sim_world *world;
+    uint32_t index;
+    char name[SIM_NAME_BYTES_MAX];
+    const struct sim_group *group;
+    const struct murphy_model *model;
+    void *durable;
+    void *volatile_state;
+    gsl_rng *rng;              /* stream "node/NAME" */
+    struct sim_clock clock;
+    uint32_t incarnation;      /* bumped by each crash */
+    bool is_crashed;
+    bool is_paused;
+    uint64_t pause_generation; /* matches the pending RESUME entry */
+    int64_t paused_until_ns;
+    bool is_busy;              /* the CPU runs work */
+    uint64_t current_work_id;
+    int64_t work_done_ns;      /* when the current work ends (if not paused) */
+    int64_t work_left_ns;      /* while paused inside work: what remains */
+    uint64_t work_generation;  /* matches the pending WORK_DONE entry */
+    struct sim_ring work_queue;  /* struct sim_work_item */
+    struct sim_ring inbox;       /* struct sim_inbox_item */
+    uint32_t inbox_message_count;
+    bool is_in_callback;       /* a callback of this node is running */
+};
+
+struct sim_timer {
+    uint32_t node;
+    uint32_t incarnation;
+    uint32_t generation;       /* bumped on each reuse of the slot */
+    bool is_live;
+    uint64_t tag;
+    uint32_t next_free;
+};
+
+struct sim_msg {
+    uint64_t msg_id;
+    uint64_t reply_to_msg_id;
+    uint32_t source_node;
+    uint32_t target_node;
+    enum murphy_class traffic_class;
+    int64_t sent_ns;
+    unsigned char *payload;    /* owned by the slot, kept across reuse */
+    size_t payload_bytes;
+    size_t payload_cap;
+    uint32_t next_free;
+    bool is_live;
+};
+
+struct sim_link {
+    uint32_t source_node;
+    uint32_t target_node;
+    struct sim_link_cfg cfg;
+    gsl_rng *rng[MURPHY_CLASS_COUNT]; /* "link/S->T/CLASS", opened on first use */
+    int64_t tx_busy_until_ns;
+    struct sim_ring tx_ends;          /* int64_t: when each queued message leaves */
+};
+
+/* An active cut: messages from `source` to `target` ranges are dropped. */
+struct sim_cut {
+    uint32_t fault_index;
+    struct sim_node_range source;
+    struct sim_node_range target;
+};
+
+#define SIM_SLOT_NONE UINT32_MAX
+
+struct sim_world {
+    const struct sim_scenario *scn;
+    uint64_t seed;
+    int64_t now_ns;
+    struct sim_queue queue;
+    struct murphy_node *nodes;
+    uint32_t node_count;
+
+    struct sim_timer *timers;
+    uint32_t timer_count, timer_cap, timer_free;
+    uint64_t timers_dead_in_queue; /* cancelled entries still in the heap */
+
+    struct sim_msg *msgs;
+    uint32_t msg_count, msg_cap, msg_free;
+    uint64_t next_msg_id;
+
+    struct sim_link *links;
+    uint32_t link_count, link_cap;
+    uint32_t *link_index;          /* open addressing over (source, target): link + 1 */
+    size_t link_index_cap;
+
+    struct sim_cut *cuts;
+    size_t cut_count, cut_cap;
+
+    struct sim_rng_keys rng_keys;
+    uint64_t next_op_id;
+
+    uint64_t event_count;          /* next seq */
+    struct sim_hash *hash;
+    struct sim_observer observers[SIM_OBSERVERS_MAX];
+    int observer_count;
+    uint64_t violation_count;
+    uint64_t clamp_count;
+    bool has_run;
+    bool is_out_of_memory;
+};
+
+/* --- events (world.c) --- */
+void sim__emit(struct sim_world *world, enum sim_event_kind kind, uint32_t node,
+               uint32_t peer, unsigned aux, uint64_t obj, uint64_t ref, int64_t arg,
+               const struct sim_event_text *text);
+uint64_t sim__schedule(struct sim_world *world, int64_t time_ns, enum sim_qtype type,
+                       uint32_t a, uint64_t b);
+gsl_rng *sim__open_stream(struct sim_world *world, const char *name);
+
+/* --- rings (world.c) --- */
+int sim__ring_init(struct sim_ring *ring, size_t item_bytes);
+int sim__ring_push(struct sim_ring *ring, const void *item);
+bool sim__ring_pop(struct sim_ring *ring, void *item);
+const void *sim__ring_front(const struct sim_ring *ring);
+void sim__ring_free(struct sim_ring *ring);
+
+/* --- clocks (clock.c) --- */
+int64_t sim__clock_mono_ns(const struct sim_clock *clock, int64_t true_ns);
+int64_t sim__clock_wall_ns(const struct sim_clock *clock, int64_t true_ns);
+/* The true duration after now_ns until the monotonic clock has advanced local_ns. */
+int64_t sim__clock_true_delay_ns(const struct sim_clock *clock, int64_t now_ns,
+                                 int64_t local_ns);
+
+/* --- nodes (node.c) --- */
+int sim__nodes_init(struct sim_world *world);
+void sim__nodes_deinit(struct sim_world *world);
+void sim__node_start(struct sim_world *world, uint32_t node);
+void sim__node_offer_message(struct sim_world *world, uint32_t msg_slot);
+void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t generation);
+void sim__node_work_done(struct sim_world *world, uint32_t node, uint64_t generation);
+void sim__node_crash(struct sim_world *world, uint32_t node);
+void sim__node_restart(struct sim_world *world, uint32_t node);
+void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns);
+void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generation);
+bool sim__timer_is_live(const struct sim_world *world, uint32_t slot, uint64_t generation);
+void sim__timer_release(struct sim_world *world, uint32_t slot);
+
+/* --- network (net.c) --- */
+int sim__net_init(struct sim_world *world);
+void sim__net_deinit(struct sim_world *world);
+uint64_t sim__net_send(struct sim_world *world, uint32_t source_node, uint32_t target_node,
+                       enum murphy_class traffic_class, uint64_t reply_to_msg_id,
+                       const void *payload, size_t payload_bytes);
+void sim__net_arrive(struct sim_world *world, uint32_t msg_slot);
+void sim__msg_free(struct sim_world *world, uint32_t msg_slot);
+void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
+                  struct sim_node_range target);
+/* Removes the cuts of every fault named fault_name (a flap's cuts share its name), or all
+ * cuts when fault_name is NULL. */
+void sim__net_heal(struct sim_world *world, const char *fault_name);
+
+/* --- faults (fault.c) --- */
+int sim__faults_schedule(struct sim_world *world);
+void sim__fault_apply(struct sim_world *world, uint32_t fault_index);
+
+#endif

@@ -1,0 +1,317 @@
+/* sim/net.c - simulated network: per-link delay, loss, duplication, corruption,
+ * reordering, bandwidth with a bounded sender queue, and cuts (partitions).
+ *
+ * Owns each in-flight message (a slot with its own copy of the payload) from send until
+ * delivery or drop. Links are created on first use, so a large cluster costs nothing
+ * until its nodes talk. Every send draws the same fixed pattern from the link's stream
+ * for its traffic class (loss, duplicate, corrupt, reorder, corrupt position, two delays)
+ * whatever the outcome, so changing a rate moves outcomes, not later draws; and traffic
+ * of one class never shifts the draws of another. Knows nothing about what messages
+ * mean. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --- message slots ---------------------------------------------------------------------- */
+
+static uint32_t msg_alloc(struct sim_world *world, size_t payload_bytes)
+{
+    uint32_t slot;
+    if (world->msg_free != SIM_SLOT_NONE) {
+        slot = world->msg_free;
+        world->msg_free = world->msgs[slot].next_free;
+    } else {
+        if (world->msg_count == world->msg_cap) {
+            uint32_t cap = world->msg_cap ? world->msg_cap * 2 : 256;
+            struct sim_msg *msgs = realloc(world->msgs, cap * sizeof *msgs);
+            if (!msgs) return SIM_SLOT_NONE;
+            world->msgs = msgs;
+            world->msg_cap = cap;
+        }
+        slot = world->msg_count++;
+        world->msgs[slot] = (struct sim_msg){0};
+    }
+    struct sim_msg *m = &world->msgs[slot];
+    /* the slot keeps its buffer across reuse, so steady traffic allocates nothing */
+    if (m->payload_cap < payload_bytes) {
+        size_t cap = m->payload_cap ? m->payload_cap : 64;
+        while (cap < payload_bytes) cap *= 2;
+        unsigned char *p = realloc(m->payload, cap);
+        if (!p) {
+            m->next_free = world->msg_free;
+            world->msg_free = slot;
+            return SIM_SLOT_NONE;
+        }
+        m->payload = p;
+        m->payload_cap = cap;
+    }
+    m->is_live = true;
+    return slot;
+}
+
+void sim__msg_free(struct sim_world *world, uint32_t slot)
+{
+    struct sim_msg *m = &world->msgs[slot];
+    SIM_ASSERT(m->is_live);
+    m->is_live = false;
+    m->next_free = world->msg_free;
+    world->msg_free = slot;
+}
+
+/* --- links ------------------------------------------------------------------------------- */
+
+static size_t link_hash(uint32_t source, uint32_t target, size_t cap)
+{
+    uint64_t x = ((uint64_t)source << 32) | target;
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    return (size_t)x & (cap - 1);
+}
+
+static int link_index_grow(struct sim_world *world)
+{
+    size_t cap = world->link_index_cap ? world->link_index_cap * 2 : 1024;
+    uint32_t *index = calloc(cap, sizeof *index);
+    if (!index) return -1;
+    for (uint32_t i = 0; i < world->link_count; i++) {
+        size_t j = link_hash(world->links[i].source_node, world->links[i].target_node, cap);
+        while (index[j]) j = (j + 1) & (cap - 1);
+        index[j] = i + 1;
+    }
+    free(world->link_index);
+    world->link_index = index;
+    world->link_index_cap = cap;
+    return 0;
+}
+
+static struct sim_link *link_get(struct sim_world *world, uint32_t source, uint32_t target)
+{
+    size_t mask = world->link_index_cap - 1;
+    size_t j = link_hash(source, target, world->link_index_cap);
+    for (; world->link_index[j]; j = (j + 1) & mask) {
+        struct sim_link *l = &world->links[world->link_index[j] - 1];
+        if (l->source_node == source && l->target_node == target) return l;
+    }
+    if (world->link_count == world->link_cap) {
+        uint32_t cap = world->link_cap ? world->link_cap * 2 : 64;
+        struct sim_link *links = realloc(world->links, cap * sizeof *links);
+        if (!links) return NULL;
+        world->links = links;
+        world->link_cap = cap;
+    }
+    struct sim_link *l = &world->links[world->link_count];
+    *l = (struct sim_link){.source_node = source, .target_node = target};
+    sim_scn_link_cfg(world->scn, source, target, &l->cfg);
+    sim__ring_init(&l->tx_ends, sizeof(int64_t));
+    world->link_index[j] = ++world->link_count;
+    if (world->link_count * 2 > world->link_index_cap && link_index_grow(world) != 0)
+        return NULL;
+    return &world->links[world->link_count - 1];
+}
+
+static gsl_rng *link_stream(struct sim_world *world, struct sim_link *l,
+                            enum murphy_class traffic_class)
+{
+    if (!l->rng[traffic_class]) {
+        char name[2 * SIM_NAME_BYTES_MAX + 32];
+        snprintf(name, sizeof name, "link/%s->%s/%s", world->nodes[l->source_node].name,
+                 world->nodes[l->target_node].name, sim_class_name(traffic_class));
+        l->rng[traffic_class] = sim__open_stream(world, name);
+    }
+    return l->rng[traffic_class];
+}
+
+int sim__net_init(struct sim_world *world)
+{
+    world->msg_free = SIM_SLOT_NONE;
+    return link_index_grow(world);
+}
+
+void sim__net_deinit(struct sim_world *world)
+{
+    for (uint32_t i = 0; world->links && i < world->link_count; i++) {
+        for (int c = 0; c < MURPHY_CLASS_COUNT; c++)
+            if (world->links[i].rng[c]) gsl_rng_free(world->links[i].rng[c]);
+        sim__ring_free(&world->links[i].tx_ends);
+    }
+    free(world->links);
+    free(world->link_index);
+    for (uint32_t i = 0; world->msgs && i < world->msg_count; i++) free(world->msgs[i].payload);
+    free(world->msgs);
+    free(world->cuts);
+    world->links = NULL;
+    world->link_index = NULL;
+    world->msgs = NULL;
+    world->cuts = NULL;
+}
+
+/* --- cuts ---------------------------------------------------------------------------------- */
+
+static bool in_range(struct sim_node_range r, uint32_t node)
+{
+    return node >= r.first && node - r.first < r.count;
+}
+
+/* Linear scan: active cuts are few (one per partition fault in force). */
+static bool is_cut(const struct sim_world *world, uint32_t source, uint32_t target)
+{
+    for (size_t i = 0; i < world->cut_count; i++)
+        if (in_range(world->cuts[i].source, source) && in_range(world->cuts[i].target, target))
+            return true;
+    return false;
+}
+
+void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
+                  struct sim_node_range target)
+{
+    if (world->cut_count == world->cut_cap) {
+        size_t cap = world->cut_cap ? world->cut_cap * 2 : 16;
+        struct sim_cut *cuts = realloc(world->cuts, cap * sizeof *cuts);
+        if (!cuts) {
+            world->is_out_of_memory = true;
+            return;
+        }
+        world->cuts = cuts;
+        world->cut_cap = cap;
+    }
+    world->cuts[world->cut_count++] = (struct sim_cut){fault_index, source, target};
+}
+
+void sim__net_heal(struct sim_world *world, const char *fault_name)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < world->cut_count; i++) {
+        const char *name = world->scn->faults[world->cuts[i].fault_index].name;
+        if (fault_name && strcmp(name, fault_name) != 0) world->cuts[kept++] = world->cuts[i];
+    }
+    world->cut_count = kept;
+}
+
+/* --- send and arrive ----------------------------------------------------------------------- */
+
+/* What one send drew; all of it is drawn whatever happens to the message. */
+struct send_draws {
+    bool is_lost, is_duplicated, is_corrupted, is_reordered;
+    uint64_t corrupt_bits;
+    int64_t delay_ns[2];
+    bool is_clamped[2];
+};
+
+static void draw(gsl_rng *rng, const struct sim_link_cfg *cfg, struct send_draws *d)
+{
+    d->is_lost = sim_rng_chance_ppb(rng, cfg->loss_ppb);
+    d->is_duplicated = sim_rng_chance_ppb(rng, cfg->duplicate_ppb);
+    d->is_corrupted = sim_rng_chance_ppb(rng, cfg->corrupt_ppb);
+    d->is_reordered = sim_rng_chance_ppb(rng, cfg->reorder_ppb);
+    d->corrupt_bits = sim_rng_u64(rng);
+    for (int i = 0; i < 2; i++)
+        d->delay_ns[i] = sim_dist_sample_ns(&cfg->delay, rng, &d->is_clamped[i]);
+}
+
+/* Serialises the message onto the link; returns its departure time, or -1 when the
+ * sender's queue is full. Emits ENQUEUE when it must wait behind others. */
+static int64_t transmit(struct sim_world *world, struct sim_link *l, uint64_t msg_id,
+                        enum murphy_class traffic_class, uint64_t reply_to, size_t bytes)
+{
+    if (l->cfg.bandwidth_bps <= 0) return world->now_ns;
+    int64_t end_ns;
+    while (l->tx_ends.count && *(const int64_t *)sim__ring_front(&l->tx_ends) <= world->now_ns)
+        sim__ring_pop(&l->tx_ends, &end_ns);
+    if (l->tx_ends.count >= l->cfg.queue_max) return -1;
+    __extension__ typedef unsigned __int128 u128;
+    u128 bps = (u128)(uint64_t)l->cfg.bandwidth_bps;
+    u128 bits = (u128)bytes * (u128)8000000000u; /* bits times ns per second */
+    int64_t tx_ns = (int64_t)((bits + bps - 1u) / bps);
+    int64_t start_ns = l->tx_busy_until_ns > world->now_ns ? l->tx_busy_until_ns : world->now_ns;
+    if (start_ns > world->now_ns)
+        sim__emit(world, SIM_EV_ENQUEUE, l->source_node, l->target_node, traffic_class, msg_id,
+                  reply_to, (int64_t)l->tx_ends.count, NULL);
+    SIM_ASSERT(sim_add_ns(start_ns, tx_ns, &end_ns) == 0);
+    l->tx_busy_until_ns = end_ns;
+    if (sim__ring_push(&l->tx_ends, &end_ns) != 0) world->is_out_of_memory = true;
+    return end_ns;
+}
+
+static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t reply_to,
+                        uint32_t source, uint32_t target, enum murphy_class traffic_class,
+                        const void *payload, size_t bytes, int64_t arrive_ns)
+{
+    uint32_t slot = msg_alloc(world, bytes);
+    SIM_ASSERT(slot != SIM_SLOT_NONE);
+    struct sim_msg *m = &world->msgs[slot];
+    m->msg_id = msg_id;
+    m->reply_to_msg_id = reply_to;
+    m->source_node = source;
+    m->target_node = target;
+    m->traffic_class = traffic_class;
+    m->sent_ns = world->now_ns;
+    m->payload_bytes = bytes;
+    if (bytes) memcpy(m->payload, payload, bytes);
+    sim__schedule(world, arrive_ns, SIM_Q_ARRIVE, slot, msg_id);
+    return slot;
+}
+
+uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target,
+                       enum murphy_class traffic_class, uint64_t reply_to,
+                       const void *payload, size_t bytes)
+{
+    SIM_ASSERT(target < world->node_count);
+    SIM_ASSERT((unsigned)traffic_class < MURPHY_CLASS_COUNT);
+    SIM_ASSERT(bytes <= MURPHY_PAYLOAD_BYTES_MAX);
+    SIM_ASSERT(payload != NULL || bytes == 0);
+    uint64_t id = ++world->next_msg_id;
+    sim__emit(world, SIM_EV_SEND, source, target, traffic_class, id, reply_to, (int64_t)bytes,
+              NULL);
+    struct sim_link *l = link_get(world, source, target);
+    SIM_ASSERT(l != NULL);
+    struct send_draws d;
+    draw(link_stream(world, l, traffic_class), &l->cfg, &d);
+    if (is_cut(world, source, target)) {
+        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_PARTITION, id, reply_to, 0, NULL);
+        return id;
+    }
+    int64_t depart_ns = transmit(world, l, id, traffic_class, reply_to, bytes);
+    if (depart_ns < 0) {
+        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_QUEUE_FULL, id, reply_to,
+                  (int64_t)l->tx_ends.count, NULL);
+        return id;
+    }
+    if (d.is_lost) {
+        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_LOSS, id, reply_to, 0, NULL);
+        return id;
+    }
+    if (d.is_reordered) d.delay_ns[0] += l->cfg.reorder_delay_ns; /* both <= a day */
+    for (int i = 0; i < 2; i++)
+        if (d.is_clamped[i] && (i == 0 || d.is_duplicated))
+            sim__emit(world, SIM_EV_CLAMP, source, target, 0, id, reply_to, d.delay_ns[i], NULL);
+    uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
+                                bytes, depart_ns + d.delay_ns[0]);
+    if (d.is_corrupted && bytes) {
+        /* flip one bit of this copy; the duplicate, if any, stays intact */
+        size_t offset = (size_t)(d.corrupt_bits % bytes);
+        unsigned bit = (unsigned)((d.corrupt_bits >> 32) & 7u);
+        sim__emit(world, SIM_EV_CORRUPT, source, target, 0, id, reply_to, (int64_t)offset, NULL);
+        world->msgs[slot].payload[offset] ^= (unsigned char)(1u << bit);
+    }
+    if (d.is_duplicated) {
+        sim__emit(world, SIM_EV_DUPLICATE, source, target, 0, id, reply_to, 0, NULL);
+        launch_copy(world, id, reply_to, source, target, traffic_class, payload, bytes,
+                    depart_ns + d.delay_ns[1]);
+    }
+    return id;
+}
+
+void sim__net_arrive(struct sim_world *world, uint32_t slot)
+{
+    struct sim_msg *m = &world->msgs[slot];
+    SIM_ASSERT(m->is_live);
+    if (is_cut(world, m->source_node, m->target_node)) {
+        sim__emit(world, SIM_EV_DROP, m->source_node, m->target_node, SIM_DROP_PARTITION,
+                  m->msg_id, m->reply_to_msg_id, 0, NULL);
+        sim__msg_free(world, slot);
+        return;
+    }
+    sim__node_offer_message(world, slot);
+}

@@ -1,0 +1,613 @@
+/* sim/record.c - the SQLite recorder; see record.h for the guarantees. The only file of
+ * the kernel that knows SQLite. Every value reaches SQLite through a bound parameter;
+ * the only SQL text built at run time is the multi-row INSERT's list of placeholders. */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "assert.h"
+#include "dist.h"
+#include "event.h"
+#include "murphy/node.h"
+#include "u64map.h"
+
+#define EVENT_COLUMNS 12
+#define ROWS_PER_INSERT 64 /* 768 parameters: under SQLite's limit, large enough to pay */
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, scenario TEXT NOT NULL,"
+    " scenario_path TEXT NOT NULL, scenario_text TEXT NOT NULL, overrides TEXT NOT NULL,"
+    " seed INTEGER NOT NULL, duration_ns INTEGER NOT NULL, max_events INTEGER NOT NULL,"
+    " model_libs TEXT NOT NULL, program_version TEXT NOT NULL, schema_version INTEGER NOT NULL,"
+    " hash_format INTEGER NOT NULL, gsl_version TEXT, sqlite_version TEXT, glibc_version TEXT,"
+    " platform TEXT, host TEXT, pid INTEGER, started_at TEXT, status TEXT NOT NULL,"
+    " end_reason TEXT, ended_at TEXT, end_ns INTEGER, event_count INTEGER, event_hash TEXT,"
+    " first_event_rowid INTEGER, last_event_rowid INTEGER, violation_count INTEGER,"
+    " clamp_count INTEGER);"
+    "CREATE TABLE IF NOT EXISTS run_overrides(run_id INTEGER NOT NULL,"
+    " position INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS nodes(run_id INTEGER NOT NULL, node INTEGER NOT NULL,"
+    " name TEXT NOT NULL, grp TEXT NOT NULL, model TEXT NOT NULL, clock_offset_ns INTEGER,"
+    " clock_drift_ppb INTEGER, inbox_max INTEGER);"
+    "CREATE TABLE IF NOT EXISTS links(run_id INTEGER NOT NULL, rule INTEGER NOT NULL,"
+    " name TEXT NOT NULL, both_ways INTEGER NOT NULL, delay TEXT, loss_ppb INTEGER,"
+    " duplicate_ppb INTEGER, corrupt_ppb INTEGER, reorder_ppb INTEGER, reorder_delay_ns INTEGER,"
+    " bandwidth_bps INTEGER, queue_max INTEGER, keys_set INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS faults(run_id INTEGER NOT NULL, fault INTEGER NOT NULL,"
+    " name TEXT NOT NULL, at_ns INTEGER NOT NULL, action TEXT NOT NULL, text TEXT NOT NULL,"
+    " line INTEGER);"
+    "CREATE TABLE IF NOT EXISTS events(run_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, node INTEGER, kind TEXT NOT NULL, peer INTEGER,"
+    " obj_id INTEGER NOT NULL, ref_id INTEGER NOT NULL, detail TEXT, arg INTEGER NOT NULL,"
+    " mono_ns INTEGER, wall_ns INTEGER);"
+    "CREATE TABLE IF NOT EXISTS ops(run_id INTEGER NOT NULL, op_id INTEGER NOT NULL,"
+    " node INTEGER NOT NULL, process INTEGER NOT NULL, f TEXT NOT NULL, key TEXT, value TEXT,"
+    " invoke_ns INTEGER NOT NULL, complete_ns INTEGER, invoke_mono_ns INTEGER,"
+    " complete_mono_ns INTEGER, type TEXT NOT NULL, result TEXT, invoke_seq INTEGER NOT NULL,"
+    " complete_seq INTEGER);"
+    "CREATE TABLE IF NOT EXISTS metrics(run_id INTEGER NOT NULL, name TEXT NOT NULL,"
+    " value REAL, unit TEXT);"
+    "CREATE TABLE IF NOT EXISTS violations(run_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " node INTEGER, time_ns INTEGER NOT NULL, source TEXT NOT NULL, text TEXT);"
+    "CREATE TABLE IF NOT EXISTS annotations(run_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " node INTEGER, kind TEXT NOT NULL, text TEXT);";
+
+struct pending_op {
+    uint32_t node;
+    uint64_t process;
+    char *f, *key, *value;
+    int64_t invoke_ns, invoke_mono_ns;
+    uint64_t invoke_seq;
+};
+
+struct sim_recorder {
+    sqlite3 *db;
+    sqlite3_stmt *insert_many;  /* ROWS_PER_INSERT rows */
+    sqlite3_stmt *insert_one;
+    sqlite3_stmt *insert_op;
+    sqlite3_stmt *insert_annotation;
+    sqlite3_stmt *insert_violation;
+    sqlite3_stmt *insert_metric;
+    int64_t run_id;             /* 0 when no run is open */
+    struct sim_event batch[ROWS_PER_INSERT];
+    int batch_count;
+    uint64_t rows_since_commit;
+    int64_t first_rowid, last_rowid;
+    struct sim_u64map open_ops; /* op id -> struct pending_op */
+    bool has_failed;
+    struct sim_diag error;
+};
+
+static bool fail(struct sim_recorder *rec, const char *what)
+{
+    if (!rec->has_failed) {
+        rec->has_failed = true;
+        sim_diag_set(&rec->error, SIM_EDB, NULL, 0, 0, "%s: %s", what, sqlite3_errmsg(rec->db));
+    }
+    return false;
+}
+
+static bool exec(struct sim_recorder *rec, const char *sql)
+{
+    if (rec->has_failed) return false;
+    return sqlite3_exec(rec->db, sql, NULL, NULL, NULL) == SQLITE_OK || fail(rec, sql);
+}
+
+static bool prepare(struct sim_recorder *rec, const char *sql, sqlite3_stmt **stmt)
+{
+    return sqlite3_prepare_v3(rec->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) ==
+               SQLITE_OK ||
+           fail(rec, "preparing a statement");
+}
+
+/* Runs a bound statement to completion and resets it. */
+static bool step(struct sim_recorder *rec, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rc == SQLITE_DONE || fail(rec, what);
+}
+
+static bool prepare_all(struct sim_recorder *rec)
+{
+    char sql[ROWS_PER_INSERT * 32 + 64];
+    size_t used = (size_t)snprintf(sql, sizeof sql, "INSERT INTO events VALUES ");
+    for (int r = 0; r < ROWS_PER_INSERT; r++)
+        used += (size_t)snprintf(sql + used, sizeof sql - used, "%s(?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 r ? "," : "");
+    SIM_ASSERT(used < sizeof sql);
+    return prepare(rec, sql, &rec->insert_many) &&
+           prepare(rec, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &rec->insert_one) &&
+           prepare(rec, "INSERT INTO ops VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &rec->insert_op) &&
+           prepare(rec, "INSERT INTO annotations VALUES (?,?,?,?,?)", &rec->insert_annotation) &&
+           prepare(rec, "INSERT INTO violations VALUES (?,?,?,?,?,?)", &rec->insert_violation) &&
+           prepare(rec, "INSERT INTO metrics VALUES (?,?,?,?)", &rec->insert_metric);
+}
+
+int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *diag)
+{
+    *out = NULL;
+    struct sim_recorder *rec = calloc(1, sizeof *rec);
+    if (!rec) return sim_diag_set(diag, SIM_ENOMEM, path, 0, 0, "out of memory");
+    int rc = sqlite3_open_v2(path, &rec->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        sim_diag_set(diag, SIM_EDB, path, 0, 0, "cannot open the database: %s",
+                     rec->db ? sqlite3_errmsg(rec->db) : sqlite3_errstr(rc));
+        sqlite3_close(rec->db);
+        free(rec);
+        return SIM_EDB;
+    }
+    sqlite3_busy_timeout(rec->db, 10000);
+    sqlite3_extended_result_codes(rec->db, 1);
+    bool ok = exec(rec, "PRAGMA journal_mode=WAL") && exec(rec, "PRAGMA synchronous=NORMAL") &&
+              exec(rec, "BEGIN IMMEDIATE") && exec(rec, schema_sql) &&
+              exec(rec, "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')") &&
+              exec(rec, "COMMIT") && prepare_all(rec);
+    if (!ok) {
+        sim_diag_set(diag, SIM_EDB, path, 0, 0, "%s", rec->error.message);
+        sim_rec_close(rec);
+        return SIM_EDB;
+    }
+    *out = rec;
+    return SIM_OK;
+}
+
+/* --- runs ------------------------------------------------------------------------------------- */
+
+/* Appends s as a JSON string (quotes, backslashes and control characters escaped). */
+static size_t json_string(char *out, size_t cap, size_t used, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (used < cap) out[used] = '"';
+    used++;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[7] = {0};
+        if (*p == '"' || *p == '\\') { esc[0] = '\\'; esc[1] = (char)*p; }
+        else if (*p < 0x20) {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 15];
+        } else esc[0] = (char)*p;
+        for (char *e = esc; *e; e++, used++)
+            if (used < cap) out[used] = *e;
+    }
+    if (used < cap) out[used] = '"';
+    return used + 1;
+}
+
+/* The overrides as a JSON array of strings; caller frees. */
+static char *overrides_json(const struct sim_scenario *scn)
+{
+    size_t cap = 3;
+    for (size_t i = 0; i < scn->override_count; i++) cap += 6 * strlen(scn->overrides[i]) + 3;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    size_t used = 0;
+    out[used++] = '[';
+    for (size_t i = 0; i < scn->override_count; i++) {
+        if (i) out[used++] = ',';
+        used = json_string(out, cap, used, scn->overrides[i]);
+    }
+    out[used++] = ']';
+    out[used] = '\0';
+    SIM_ASSERT(used < cap);
+    return out;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *text)
+{
+    if (text) sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(s, i);
+}
+
+static bool insert_run_row(struct sim_recorder *rec, const struct sim_scenario *scn,
+                           uint64_t seed, const struct sim_run_meta *meta)
+{
+    sqlite3_stmt *s = NULL;
+    if (!prepare(rec, "INSERT INTO runs(scenario, scenario_path, scenario_text, overrides, seed,"
+                 " duration_ns, max_events, model_libs, program_version, schema_version,"
+                 " hash_format, gsl_version, sqlite_version, glibc_version, platform, host, pid,"
+                 " started_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')", &s))
+        return false;
+    char *overrides = overrides_json(scn);
+    bind_text(s, 1, scn->name);
+    bind_text(s, 2, scn->path);
+    sqlite3_bind_text(s, 3, scn->text, (int)scn->text_bytes, SQLITE_TRANSIENT);
+    bind_text(s, 4, overrides ? overrides : "[]");
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)seed);
+    sqlite3_bind_int64(s, 6, scn->duration_ns);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)scn->max_events);
+    bind_text(s, 8, meta->model_libs ? meta->model_libs : "");
+    bind_text(s, 9, meta->program_version);
+    sqlite3_bind_int(s, 10, SIM_RECORD_SCHEMA_VERSION);
+    sqlite3_bind_int(s, 11, SIM_HASH_FORMAT_VERSION);
+    bind_text(s, 12, meta->gsl_version);
+    bind_text(s, 13, sqlite3_libversion());
+    bind_text(s, 14, meta->glibc_version);
+    bind_text(s, 15, meta->platform);
+    bind_text(s, 16, meta->host);
+    sqlite3_bind_int64(s, 17, meta->pid);
+    bind_text(s, 18, meta->started_at);
+    bool ok = step(rec, s, "inserting the run");
+    free(overrides);
+    sqlite3_finalize(s);
+    if (!ok) return false;
+    rec->run_id = sqlite3_last_insert_rowid(rec->db);
+    /* the overrides again one per row, exactly as given, for replay */
+    if (!prepare(rec, "INSERT INTO run_overrides VALUES (?,?,?)", &s)) return false;
+    for (size_t i = 0; ok && i < scn->override_count; i++) {
+        sqlite3_bind_int64(s, 1, rec->run_id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+        bind_text(s, 3, scn->overrides[i]);
+        ok = step(rec, s, "inserting overrides");
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+static bool insert_nodes(struct sim_recorder *rec, const struct sim_scenario *scn)
+{
+    sqlite3_stmt *s = NULL;
+    if (!prepare(rec, "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?)", &s)) return false;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < scn->node_count; i++) {
+        const struct sim_group *g = sim_scn_node_group(scn, i);
+        char name[SIM_NAME_BYTES_MAX];
+        sqlite3_bind_int64(s, 1, rec->run_id);
+        sqlite3_bind_int64(s, 2, i);
+        bind_text(s, 3, sim_scn_node_name(scn, i, name, sizeof name));
+        bind_text(s, 4, g->name);
+        bind_text(s, 5, g->model->name);
+        sqlite3_bind_int64(s, 6, g->clock_offset_ns);
+        sqlite3_bind_int64(s, 7, g->clock_drift_ppb);
+        sqlite3_bind_int64(s, 8, g->inbox_max);
+        ok = step(rec, s, "inserting nodes");
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+static bool insert_links(struct sim_recorder *rec, const struct sim_scenario *scn)
+{
+    sqlite3_stmt *s = NULL;
+    if (!prepare(rec, "INSERT INTO links VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)) return false;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < scn->link_rule_count; i++) {
+        const struct sim_link_rule *r = &scn->link_rules[i];
+        char delay[128];
+        sqlite3_bind_int64(s, 1, rec->run_id);
+        sqlite3_bind_int64(s, 2, i);
+        bind_text(s, 3, r->text);
+        sqlite3_bind_int(s, 4, r->is_both_ways);
+        bind_text(s, 5, sim_dist_format(&r->cfg.delay, delay, sizeof delay));
+        sqlite3_bind_int64(s, 6, r->cfg.loss_ppb);
+        sqlite3_bind_int64(s, 7, r->cfg.duplicate_ppb);
+        sqlite3_bind_int64(s, 8, r->cfg.corrupt_ppb);
+        sqlite3_bind_int64(s, 9, r->cfg.reorder_ppb);
+        sqlite3_bind_int64(s, 10, r->cfg.reorder_delay_ns);
+        sqlite3_bind_int64(s, 11, r->cfg.bandwidth_bps);
+        sqlite3_bind_int64(s, 12, r->cfg.queue_max);
+        sqlite3_bind_int64(s, 13, r->set_mask);
+        ok = step(rec, s, "inserting links");
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+static bool insert_faults(struct sim_recorder *rec, const struct sim_scenario *scn)
+{
+    sqlite3_stmt *s = NULL;
+    if (!prepare(rec, "INSERT INTO faults VALUES (?,?,?,?,?,?,?)", &s)) return false;
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < scn->fault_count; i++) {
+        const struct sim_fault *f = &scn->faults[i];
+        sqlite3_bind_int64(s, 1, rec->run_id);
+        sqlite3_bind_int64(s, 2, i);
+        bind_text(s, 3, f->name);
+        sqlite3_bind_int64(s, 4, f->at_ns);
+        bind_text(s, 5, sim_fault_action_name(f->action));
+        bind_text(s, 6, f->text);
+        sqlite3_bind_int(s, 7, f->line);
+        ok = step(rec, s, "inserting faults");
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_scenario *scn, uint64_t seed,
+                      const struct sim_run_meta *meta, int64_t *run_id, struct sim_diag *diag)
+{
+    SIM_ASSERT(rec->run_id == 0);
+    rec->first_rowid = rec->last_rowid = 0;
+    /* The run row and what it simulated are committed before the first event, so even a
+     * run killed at once is visible (and reads as incomplete). */
+    bool ok = exec(rec, "BEGIN IMMEDIATE") && insert_run_row(rec, scn, seed, meta) &&
+              insert_nodes(rec, scn) && insert_links(rec, scn) && insert_faults(rec, scn) &&
+              exec(rec, "COMMIT") && exec(rec, "BEGIN");
+    if (!ok) {
+        sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+        rec->run_id = 0;
+        *diag = rec->error;
+        return SIM_EDB;
+    }
+    *run_id = rec->run_id;
+    return SIM_OK;
+}
+
+/* --- events ------------------------------------------------------------------------------------- */
+
+static void bind_event(struct sim_recorder *rec, sqlite3_stmt *s, int base,
+                       const struct sim_event *ev)
+{
+    sqlite3_bind_int64(s, base + 1, rec->run_id);
+    sqlite3_bind_int64(s, base + 2, (sqlite3_int64)ev->seq);
+    sqlite3_bind_int64(s, base + 3, ev->time_ns);
+    if (ev->node != SIM_NODE_NONE) sqlite3_bind_int64(s, base + 4, ev->node);
+    else sqlite3_bind_null(s, base + 4);
+    /* names come from constant tables: SQLITE_STATIC spares a copy per row */
+    sqlite3_bind_text(s, base + 5, sim_event_kind_name(ev->kind), -1, SQLITE_STATIC);
+    if (ev->peer != SIM_NODE_NONE) sqlite3_bind_int64(s, base + 6, ev->peer);
+    else sqlite3_bind_null(s, base + 6);
+    sqlite3_bind_int64(s, base + 7, (sqlite3_int64)ev->obj);
+    sqlite3_bind_int64(s, base + 8, (sqlite3_int64)ev->ref);
+    const char *detail = sim_event_aux_name(ev->kind, ev->aux);
+    SIM_ASSERT(detail != NULL || ev->aux == 0); /* unnamed aux is always 0 */
+    if (detail) sqlite3_bind_text(s, base + 9, detail, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(s, base + 9);
+    sqlite3_bind_int64(s, base + 10, ev->arg);
+    if (ev->node != SIM_NODE_NONE) {
+        sqlite3_bind_int64(s, base + 11, ev->mono_ns);
+        sqlite3_bind_int64(s, base + 12, ev->wall_ns);
+    } else {
+        sqlite3_bind_null(s, base + 11);
+        sqlite3_bind_null(s, base + 12);
+    }
+}
+
+static void note_rowid(struct sim_recorder *rec, int rows)
+{
+    int64_t last = sqlite3_last_insert_rowid(rec->db);
+    if (!rec->first_rowid) rec->first_rowid = last - rows + 1;
+    rec->last_rowid = last;
+}
+
+static void commit_if_due(struct sim_recorder *rec)
+{
+    if (rec->rows_since_commit < SIM_RECORD_BATCH_ROWS) return;
+    exec(rec, "COMMIT");
+    exec(rec, "BEGIN");
+    rec->rows_since_commit = 0;
+}
+
+static void flush_batch(struct sim_recorder *rec)
+{
+    if (rec->has_failed) {
+        rec->batch_count = 0;
+        return;
+    }
+    if (rec->batch_count == ROWS_PER_INSERT) {
+        for (int r = 0; r < ROWS_PER_INSERT; r++)
+            bind_event(rec, rec->insert_many, r * EVENT_COLUMNS, &rec->batch[r]);
+        if (step(rec, rec->insert_many, "inserting events")) note_rowid(rec, ROWS_PER_INSERT);
+    } else {
+        for (int r = 0; r < rec->batch_count && !rec->has_failed; r++) {
+            bind_event(rec, rec->insert_one, 0, &rec->batch[r]);
+            if (step(rec, rec->insert_one, "inserting events")) note_rowid(rec, 1);
+        }
+    }
+    rec->rows_since_commit += (uint64_t)rec->batch_count;
+    rec->batch_count = 0;
+    commit_if_due(rec);
+}
+
+static char *copy_text(const char *s)
+{
+    if (!s) return NULL;
+    size_t bytes = strlen(s) + 1;
+    char *copy = malloc(bytes);
+    if (copy) memcpy(copy, s, bytes);
+    return copy;
+}
+
+static void free_op(struct pending_op *op)
+{
+    if (!op) return;
+    free(op->f);
+    free(op->key);
+    free(op->value);
+    free(op);
+}
+
+static void open_op(struct sim_recorder *rec, const struct sim_event *ev,
+                    const struct sim_event_text *text)
+{
+    struct pending_op *op = calloc(1, sizeof *op);
+    if (!op) { fail(rec, "out of memory keeping an open operation"); return; }
+    *op = (struct pending_op){ev->node, ev->ref, copy_text(text->s[0]), copy_text(text->s[1]),
+                              copy_text(text->s[2]), ev->time_ns, ev->mono_ns, ev->seq};
+    if (sim_u64map_put(&rec->open_ops, ev->obj, op) != 0) {
+        free_op(op);
+        fail(rec, "out of memory keeping an open operation");
+    }
+}
+
+/* One ops row; `done` is NULL for an operation still open at the end (type info). */
+static void write_op(struct sim_recorder *rec, uint64_t op_id, const struct pending_op *op,
+                     const struct sim_event *done, const char *result)
+{
+    sqlite3_stmt *s = rec->insert_op;
+    sqlite3_bind_int64(s, 1, rec->run_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)op_id);
+    sqlite3_bind_int64(s, 3, op->node);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)op->process);
+    bind_text(s, 5, op->f);
+    bind_text(s, 6, op->key);
+    bind_text(s, 7, op->value);
+    sqlite3_bind_int64(s, 8, op->invoke_ns);
+    sqlite3_bind_int64(s, 10, op->invoke_mono_ns);
+    sqlite3_bind_int64(s, 14, (sqlite3_int64)op->invoke_seq);
+    if (done) {
+        sqlite3_bind_int64(s, 9, done->time_ns);
+        sqlite3_bind_int64(s, 11, done->mono_ns);
+        sqlite3_bind_text(s, 12, sim_event_aux_name(SIM_EV_OP_COMPLETE, done->aux), -1,
+                          SQLITE_STATIC);
+        bind_text(s, 13, result);
+        sqlite3_bind_int64(s, 15, (sqlite3_int64)done->seq);
+    } else {
+        sqlite3_bind_text(s, 12, "info", -1, SQLITE_STATIC); /* indeterminate */
+        bind_text(s, 13, "open at the end of the run");
+    }
+    step(rec, s, "inserting an operation");
+}
+
+static void close_op(struct sim_recorder *rec, const struct sim_event *ev,
+                     const struct sim_event_text *text)
+{
+    struct pending_op *op = sim_u64map_take(&rec->open_ops, ev->obj);
+    SIM_ASSERT(op != NULL); /* the kernel checks op ids before emitting */
+    if (!rec->has_failed) write_op(rec, ev->obj, op, ev, text->s[0]);
+    free_op(op);
+}
+
+static void write_violation(struct sim_recorder *rec, const struct sim_event *ev,
+                            const char *source, const char *text)
+{
+    if (rec->has_failed) return;
+    sqlite3_stmt *s = rec->insert_violation;
+    sqlite3_bind_int64(s, 1, rec->run_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->seq);
+    if (ev->node != SIM_NODE_NONE) sqlite3_bind_int64(s, 3, ev->node);
+    sqlite3_bind_int64(s, 4, ev->time_ns);
+    bind_text(s, 5, source);
+    bind_text(s, 6, text);
+    step(rec, s, "inserting a violation");
+}
+
+static void on_event(void *ctx, const struct sim_event *ev, const struct sim_event_text *text)
+{
+    struct sim_recorder *rec = ctx;
+    SIM_ASSERT(rec->run_id != 0);
+    rec->batch[rec->batch_count++] = *ev;
+    if (rec->batch_count == ROWS_PER_INSERT) flush_batch(rec);
+    switch (ev->kind) {
+    case SIM_EV_OP_INVOKE: open_op(rec, ev, text); break;
+    case SIM_EV_OP_COMPLETE: close_op(rec, ev, text); break;
+    case SIM_EV_NOTE: sim_rec_annotate(rec, ev->seq, ev->node, "note", text->s[0]); break;
+    case SIM_EV_VIOLATION: write_violation(rec, ev, "model", text->s[0]); break;
+    default: break;
+    }
+}
+
+struct sim_observer sim_rec_observer(struct sim_recorder *rec)
+{
+    return (struct sim_observer){rec, on_event};
+}
+
+void sim_rec_annotate(struct sim_recorder *rec, uint64_t seq, uint32_t node, const char *kind,
+                      const char *text)
+{
+    if (rec->has_failed) return;
+    sqlite3_stmt *s = rec->insert_annotation;
+    sqlite3_bind_int64(s, 1, rec->run_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
+    if (node != SIM_NODE_NONE) sqlite3_bind_int64(s, 3, node);
+    bind_text(s, 4, kind);
+    bind_text(s, 5, text);
+    step(rec, s, "inserting an annotation");
+}
+
+void sim_rec_metric(struct sim_recorder *rec, const char *name, double value, const char *unit)
+{
+    if (rec->has_failed) return;
+    sqlite3_stmt *s = rec->insert_metric;
+    sqlite3_bind_int64(s, 1, rec->run_id);
+    bind_text(s, 2, name);
+    sqlite3_bind_double(s, 3, value);
+    bind_text(s, 4, unit);
+    step(rec, s, "inserting a metric");
+}
+
+
+static void write_open_op(void *ctx, uint64_t op_id, void *value)
+{
+    struct sim_recorder *rec = ctx;
+    if (!rec->has_failed) write_op(rec, op_id, value, NULL, NULL);
+    free_op(value);
+}
+
+int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *result,
+                    struct sim_diag *diag)
+{
+    SIM_ASSERT(rec->run_id != 0);
+    flush_batch(rec);
+    if (sim_u64map_each_sorted(&rec->open_ops, write_open_op, rec) != 0)
+        fail(rec, "out of memory writing open operations");
+    sim_u64map_free(&rec->open_ops);
+    sqlite3_stmt *s = NULL;
+    if (prepare(rec, "UPDATE runs SET status=?, end_reason=?, ended_at=?, end_ns=?,"
+                " event_count=?, event_hash=?, first_event_rowid=?, last_event_rowid=?,"
+                " violation_count=?, clamp_count=? WHERE id=?", &s)) {
+        char hash[24];
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)result->event_hash);
+        bind_text(s, 1, result->status);
+        bind_text(s, 2, result->end_reason);
+        bind_text(s, 3, result->ended_at);
+        sqlite3_bind_int64(s, 4, result->end_ns);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)result->event_count);
+        bind_text(s, 6, hash);
+        sqlite3_bind_int64(s, 7, rec->first_rowid);
+        sqlite3_bind_int64(s, 8, rec->last_rowid);
+        sqlite3_bind_int64(s, 9, (sqlite3_int64)result->violation_count);
+        sqlite3_bind_int64(s, 10, (sqlite3_int64)result->clamp_count);
+        sqlite3_bind_int64(s, 11, rec->run_id);
+        step(rec, s, "finishing the run");
+        sqlite3_finalize(s);
+    }
+    exec(rec, "COMMIT");
+    rec->run_id = 0;
+    if (rec->has_failed) {
+        *diag = rec->error;
+        return SIM_EDB;
+    }
+    return SIM_OK;
+}
+
+bool sim_rec_failed(const struct sim_recorder *rec, struct sim_diag *diag)
+{
+    if (rec->has_failed && diag) *diag = rec->error;
+    return rec->has_failed;
+}
+
+static void free_open_op(void *ctx, uint64_t op_id, void *value)
+{
+    (void)ctx;
+    (void)op_id;
+    free_op(value);
+}
+
+void sim_rec_close(struct sim_recorder *rec)
+{
+    if (!rec) return;
+    if (rec->run_id) {
+        /* a run left open (an error path): keep what was written, mark it incomplete */
+        struct sim_run_result r = {.status = "incomplete", .end_reason = "recorder closed"};
+        struct sim_diag ignored;
+        sim_rec_end_run(rec, &r, &ignored);
+    }
+    sim_u64map_each_sorted(&rec->open_ops, free_open_op, NULL);
+    sim_u64map_free(&rec->open_ops);
+    sqlite3_finalize(rec->insert_many);
+    sqlite3_finalize(rec->insert_one);
+    sqlite3_finalize(rec->insert_op);
+    sqlite3_finalize(rec->insert_annotation);
+    sqlite3_finalize(rec->insert_violation);
+    sqlite3_finalize(rec->insert_metric);
+    sqlite3_close(rec->db);
+    free(rec);
+}

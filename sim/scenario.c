@@ -1,0 +1,861 @@
+/* sim/scenario.c - builds a runnable scenario from an INI file and --set overrides.
+ *
+ * Every key is consumed by exactly one reader below; whatever is left over is an unknown
+ * key and an error that points at it. Values are parsed by the one unit parser
+ * (units.c) and the distribution parser (dist.c); every error names file, line, column
+ * and what was expected. Nothing here runs anything: the result is plain data. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assert.h"
+#include "units.h"
+
+#define DEFAULT_MAX_EVENTS UINT64_C(1000000000)
+/* 2025-01-01T00:00:00Z: what a node's wall clock reads at true time 0 without offset */
+#define DEFAULT_WALL_START_NS (INT64_C(1735689600) * SIM_NS_PER_S)
+#define DEFAULT_INBOX_MAX 10000u
+#define DEFAULT_QUEUE_MAX 1000u
+
+struct loader {
+    struct sim_ini ini;
+    struct sim_scenario *scn;
+    const struct murphy_model_set *models;
+    struct sim_diag *diag;
+};
+
+static int entry_error(struct loader *ld, const struct sim_ini_entry *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An error about one entry: "'key' <what is wrong>", at the value's position. */
+static int entry_error(struct loader *ld, const struct sim_ini_entry *e, const char *fmt, ...)
+{
+    char message[SIM_DIAG_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, e->column, "'%s' %s", e->key,
+                        message);
+}
+
+static int section_line(const struct loader *ld, const char *section)
+{
+    for (size_t i = 0; i < ld->ini.section_count; i++)
+        if (strcmp(ld->ini.sections[i], section) == 0) return ld->ini.section_lines[i];
+    return 0;
+}
+
+static struct sim_ini_entry *take(struct loader *ld, const char *section, const char *key)
+{
+    struct sim_ini_entry *e = sim_ini_find(&ld->ini, section, key);
+    if (e) e->is_used = true;
+    return e;
+}
+
+/* --- values ----------------------------------------------------------------------------- */
+
+static int parse_units(struct loader *ld, const struct sim_ini_entry *e, enum sim_unit_kind kind,
+                       int64_t lo, int64_t hi, const char *range_text, int64_t *out)
+{
+    char err[256];
+    if (sim_units_parse(e->value, kind, out, err, sizeof err) != 0)
+        return entry_error(ld, e, "%s", err);
+    if (*out < lo || *out > hi) {
+        char message[512];
+        snprintf(message, sizeof message, "must be within %s, got '%.60s'", range_text, e->value);
+        return entry_error(ld, e, "%s", message);
+    }
+    return 0;
+}
+
+static int parse_ratio(struct loader *ld, const struct sim_ini_entry *e, int64_t *ppb)
+{
+    return parse_units(ld, e, SIM_UNIT_RATIO, 0, SIM_PPB_ONE, "[0, 1] (0% to 100%)", ppb);
+}
+
+static int parse_duration(struct loader *ld, const struct sim_ini_entry *e, int64_t lo,
+                          int64_t hi, int64_t *ns)
+{
+    char range[96], a[32], b[32];
+    snprintf(range, sizeof range, "[%s, %s]", sim_units_format_ns(lo, a, sizeof a),
+             sim_units_format_ns(hi, b, sizeof b));
+    return parse_units(ld, e, SIM_UNIT_DURATION, lo, hi, range, ns);
+}
+
+static int parse_dist(struct loader *ld, const struct sim_ini_entry *e, struct sim_dist *dist)
+{
+    char err[512];
+    if (sim_dist_parse(e->value, dist, err, sizeof err) != 0) return entry_error(ld, e, "%s", err);
+    return 0;
+}
+
+static int parse_bool(struct loader *ld, const struct sim_ini_entry *e, int64_t *out)
+{
+    if (strcmp(e->value, "true") == 0) *out = 1;
+    else if (strcmp(e->value, "false") == 0) *out = 0;
+    else return entry_error(ld, e, "expected true or false, got '%.60s'", e->value);
+    return 0;
+}
+
+static bool is_name(const char *s)
+{
+    if (!*s || strlen(s) >= SIM_NAME_BYTES_MAX) return false;
+    for (; *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Resolves "group", "group.3" or "*" to a range of nodes; -1 if unknown. */
+static int resolve_nodes(const struct sim_scenario *scn, const char *ref,
+                         struct sim_node_range *range)
+{
+    if (strcmp(ref, "*") == 0) {
+        *range = (struct sim_node_range){0, scn->node_count};
+        return 0;
+    }
+    for (uint32_t g = 0; g < scn->group_count; g++) {
+        const struct sim_group *grp = &scn->groups[g];
+        size_t len = strlen(grp->name);
+        if (strcmp(ref, grp->name) == 0) {
+            *range = (struct sim_node_range){grp->first_node, grp->node_count};
+            return 0;
+        }
+        if (grp->node_count > 1 && strncmp(ref, grp->name, len) == 0 && ref[len] == '.') {
+            char *end = NULL;
+            const char *digits = ref + len + 1;
+            if (*digits < '0' || *digits > '9') return -1;
+            unsigned long i = strtoul(digits, &end, 10);
+            if (*end || i >= grp->node_count) return -1;
+            *range = (struct sim_node_range){grp->first_node + (uint32_t)i, 1};
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void node_names_hint(const struct sim_scenario *scn, char *out, size_t out_bytes)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t g = 0; g < scn->group_count && used + 1 < out_bytes; g++) {
+        int n = snprintf(out + used, out_bytes - used, "%s%s", g ? ", " : "", scn->groups[g].name);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+}
+
+static int parse_group_ref(struct loader *ld, const struct sim_ini_entry *e, const char *ref,
+                           struct sim_node_range *range)
+{
+    if (resolve_nodes(ld->scn, ref, range) == 0) return 0;
+    char hint[512], message[768];
+    node_names_hint(ld->scn, hint, sizeof hint);
+    snprintf(message, sizeof message,
+             "names no node: expected a group (%s), GROUP.INDEX or *, got '%.60s'", hint, ref);
+    return entry_error(ld, e, "%s", message);
+}
+
+/* --- [scenario] --------------------------------------------------------------------------- */
+
+static int load_header(struct loader *ld)
+{
+    struct sim_scenario *scn = ld->scn;
+    if (!section_line(ld, "scenario") && !sim_ini_find(&ld->ini, "scenario", "duration"))
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, 0, 0,
+                            "expected a [scenario] section with at least 'duration = TIME'");
+    struct sim_ini_entry *e = take(ld, "scenario", "name");
+    if (e) {
+        if (!is_name(e->value))
+            return entry_error(ld, e, "expected letters, digits, '_' or '-' (at most 63), got "
+                               "'%.60s'", e->value);
+        snprintf(scn->name, sizeof scn->name, "%s", e->value);
+    } else {
+        const char *base = strrchr(scn->path, '/');
+        base = base ? base + 1 : scn->path;
+        size_t len = strcspn(base, ".");
+        if (len >= sizeof scn->name) len = sizeof scn->name - 1;
+        memcpy(scn->name, base, len);
+        scn->name[len] = '\0';
+    }
+    e = take(ld, "scenario", "duration");
+    if (!e)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, "scenario"), 0,
+                            "[scenario] needs 'duration = TIME' (e.g. 60s)");
+    if (parse_duration(ld, e, 1, SIM_RUN_NS_MAX, &scn->duration_ns) != 0) return SIM_EINPUT;
+    scn->max_events = DEFAULT_MAX_EVENTS;
+    e = take(ld, "scenario", "max_events");
+    if (e) {
+        int64_t v;
+        if (parse_units(ld, e, SIM_UNIT_INT, 1, (int64_t)SIM_EVENTS_MAX_LIMIT, "[1, 2^48]", &v))
+            return SIM_EINPUT;
+        scn->max_events = (uint64_t)v;
+    }
+    scn->wall_start_ns = DEFAULT_WALL_START_NS;
+    e = take(ld, "scenario", "wall_start");
+    if (e && parse_duration(ld, e, 0, INT64_C(4102444800) * SIM_NS_PER_S, &scn->wall_start_ns))
+        return SIM_EINPUT;
+    take(ld, "scenario", "description"); /* free text for `murphy explain` */
+    return 0;
+}
+
+/* --- [node.GROUP] ---------------------------------------------------------------------------- */
+
+static const struct murphy_model *find_model(const struct murphy_model_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->model_count; i++)
+        if (strcmp(set->models[i]->name, name) == 0) return set->models[i];
+    return NULL;
+}
+
+static int unknown_model(struct loader *ld, const struct sim_ini_entry *e)
+{
+    char known[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ld->models->model_count && used + 1 < sizeof known; i++) {
+        int n = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                         ld->models->models[i]->name);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    char message[768];
+    snprintf(message, sizeof message, "names no model: expected one of %s, got '%.60s'", known,
+             e->value);
+    return entry_error(ld, e, "%s", message);
+}
+
+/* First pass: groups, their models, counts and node indexes, so that node names can be
+ * resolved by everything that follows. */
+static int load_groups(struct loader *ld)
+{
+    struct sim_scenario *scn = ld->scn;
+    size_t cap = 0;
+    for (size_t s = 0; s < ld->ini.section_count; s++)
+        if (strncmp(ld->ini.sections[s], "node.", 5) == 0) cap++;
+    if (cap > SIM_GROUPS_MAX)
+        return sim_diag_set(ld->diag, SIM_ELIMIT, ld->ini.file, 0, 0,
+                            "%zu node groups pass SIM_GROUPS_MAX (%u)", cap, SIM_GROUPS_MAX);
+    scn->groups = calloc(cap ? cap : 1, sizeof *scn->groups);
+    if (!scn->groups) return sim_diag_set(ld->diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t s = 0; s < ld->ini.section_count; s++) {
+        const char *section = ld->ini.sections[s];
+        if (strncmp(section, "node.", 5) != 0) continue;
+        int line = ld->ini.section_lines[s];
+        const char *name = section + 5;
+        if (!is_name(name))
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, line, 0,
+                                "[%s]: expected a group name of letters, digits, '_' or '-' "
+                                "(at most 63)", section);
+        struct sim_group *g = &scn->groups[scn->group_count++];
+        snprintf(g->name, sizeof g->name, "%s", name);
+        struct sim_ini_entry *e = take(ld, section, "model");
+        if (!e)
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, line, 0,
+                                "[%s] needs 'model = NAME'", section);
+        g->model = find_model(ld->models, e->value);
+        if (!g->model) return unknown_model(ld, e);
+        int64_t count = 1;
+        e = take(ld, section, "count");
+        if (e && parse_units(ld, e, SIM_UNIT_INT, 1, SIM_NODES_MAX, "[1, SIM_NODES_MAX = 65535]",
+                             &count))
+            return SIM_EINPUT;
+        if (scn->node_count + (uint64_t)count > SIM_NODES_MAX)
+            return entry_error(ld, e, "brings the node total past SIM_NODES_MAX (%s)", "65535");
+        g->first_node = scn->node_count;
+        g->node_count = (uint32_t)count;
+        scn->node_count += (uint32_t)count;
+    }
+    for (uint32_t a = 0; a < scn->group_count; a++)
+        for (uint32_t b = 0; b < a; b++)
+            if (strcmp(scn->groups[a].name, scn->groups[b].name) == 0)
+                return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, 0, 0,
+                                    "two groups named '%s'", scn->groups[a].name);
+    return 0;
+}
+
+static int load_param(struct loader *ld, const char *section, struct sim_param_value *v)
+{
+    const struct murphy_param_spec *spec = v->spec;
+    struct sim_ini_entry *e = take(ld, section, spec->name);
+    struct sim_ini_entry fallback = {.key = (char *)spec->name, .file = ld->ini.file};
+    if (!e) {
+        if (!spec->default_text)
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
+                                "[%s] needs '%s' (%s)", section, spec->name,
+                                spec->help ? spec->help : "required by its model");
+        fallback.value = (char *)spec->default_text;
+        fallback.line = section_line(ld, section);
+        e = &fallback;
+    }
+    bool bounded = spec->value_min != 0 || spec->value_max != 0;
+    int64_t lo = bounded ? spec->value_min : 0, hi = bounded ? spec->value_max : INT64_MAX;
+    char range[96];
+    snprintf(range, sizeof range, "[%lld, %lld]", (long long)lo, (long long)hi);
+    switch (spec->kind) {
+    case MURPHY_PARAM_DURATION:
+        return parse_duration(ld, e, lo, bounded ? hi : SIM_RUN_NS_MAX, &v->i64);
+    case MURPHY_PARAM_INT: return parse_units(ld, e, SIM_UNIT_INT, lo, hi, range, &v->i64);
+    case MURPHY_PARAM_RATIO:
+        return parse_units(ld, e, SIM_UNIT_RATIO, lo, bounded ? hi : SIM_PPB_ONE,
+                           bounded ? range : "[0, 1] (0% to 100%)", &v->i64);
+    case MURPHY_PARAM_BOOL: return parse_bool(ld, e, &v->i64);
+    case MURPHY_PARAM_DIST: return parse_dist(ld, e, &v->dist);
+    case MURPHY_PARAM_GROUP: {
+        struct sim_node_range r;
+        if (parse_group_ref(ld, e, e->value, &r) != 0) return SIM_EINPUT;
+        v->group_first = r.first;
+        v->group_count = r.count;
+        return 0;
+    }
+    }
+    return entry_error(ld, e, "has a parameter kind the kernel does not know%s", "");
+}
+
+/* Second pass: clocks, inbox bound and model parameters. */
+static int load_group_settings(struct loader *ld, struct sim_group *g)
+{
+    char section[SIM_NAME_BYTES_MAX + 8];
+    snprintf(section, sizeof section, "node.%s", g->name);
+    struct sim_ini_entry *e = take(ld, section, "clock_offset");
+    if (e && parse_duration(ld, e, -SIM_RUN_NS_MAX, SIM_RUN_NS_MAX, &g->clock_offset_ns))
+        return SIM_EINPUT;
+    e = take(ld, section, "clock_drift");
+    if (e && parse_units(ld, e, SIM_UNIT_RATIO, -SIM_DRIFT_PPB_LIMIT, SIM_DRIFT_PPB_LIMIT,
+                         "[-100000ppm, 100000ppm]", &g->clock_drift_ppb))
+        return SIM_EINPUT;
+    int64_t inbox = DEFAULT_INBOX_MAX;
+    e = take(ld, section, "inbox_max");
+    if (e && parse_units(ld, e, SIM_UNIT_INT, 0, SIM_INBOX_MAX_LIMIT, "[0, 1000000]", &inbox))
+        return SIM_EINPUT;
+    g->inbox_max = (uint32_t)inbox;
+    g->params = calloc(g->model->param_count ? g->model->param_count : 1, sizeof *g->params);
+    if (!g->params) return sim_diag_set(ld->diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < g->model->param_count; i++) {
+        g->params[i].spec = &g->model->params[i];
+        if (load_param(ld, section, &g->params[i]) != 0) return SIM_EINPUT;
+    }
+    return 0;
+}
+
+/* --- [link.*] ---------------------------------------------------------------------------------- */
+
+static const char *const link_key_names[SIM_LINK_KEY_COUNT] = {
+    [SIM_LINK_DELAY] = "delay",         [SIM_LINK_LOSS] = "loss",
+    [SIM_LINK_DUPLICATE] = "duplicate", [SIM_LINK_CORRUPT] = "corrupt",
+    [SIM_LINK_REORDER] = "reorder",     [SIM_LINK_REORDER_DELAY] = "reorder_delay",
+    [SIM_LINK_BANDWIDTH] = "bandwidth", [SIM_LINK_QUEUE] = "queue",
+};
+
+static int load_link_key(struct loader *ld, struct sim_ini_entry *e, enum sim_link_key key,
+                         struct sim_link_cfg *cfg)
+{
+    int64_t v = 0;
+    switch (key) {
+    case SIM_LINK_DELAY: return parse_dist(ld, e, &cfg->delay);
+    case SIM_LINK_LOSS: return parse_ratio(ld, e, &cfg->loss_ppb);
+    case SIM_LINK_DUPLICATE: return parse_ratio(ld, e, &cfg->duplicate_ppb);
+    case SIM_LINK_CORRUPT: return parse_ratio(ld, e, &cfg->corrupt_ppb);
+    case SIM_LINK_REORDER: return parse_ratio(ld, e, &cfg->reorder_ppb);
+    case SIM_LINK_REORDER_DELAY:
+        return parse_duration(ld, e, 0, SIM_DELAY_NS_MAX / 2, &cfg->reorder_delay_ns);
+    case SIM_LINK_BANDWIDTH:
+        if (strcmp(e->value, "unlimited") == 0) {
+            cfg->bandwidth_bps = 0;
+            return 0;
+        }
+        return parse_units(ld, e, SIM_UNIT_BANDWIDTH, 1, INT64_C(1000000000000000),
+                           "[1bps, 1000000Gbps] or 'unlimited'", &cfg->bandwidth_bps);
+    case SIM_LINK_QUEUE:
+        if (parse_units(ld, e, SIM_UNIT_INT, 1, SIM_LINK_QUEUE_MAX_LIMIT, "[1, 1000000]", &v))
+            return SIM_EINPUT;
+        cfg->queue_max = (uint32_t)v;
+        return 0;
+    case SIM_LINK_KEY_COUNT: break;
+    }
+    SIM_ASSERT(!"unknown link key");
+    return SIM_EINPUT;
+}
+
+static int load_link_rule(struct loader *ld, const char *section, int line,
+                          struct sim_link_rule *rule)
+{
+    const char *spec = section + 5; /* after "link." */
+    snprintf(rule->text, sizeof rule->text, "%s", spec);
+    if (strcmp(spec, "default") != 0) {
+        const char *arrow = strstr(spec, "<->");
+        size_t arrow_len = 3;
+        rule->is_both_ways = arrow != NULL;
+        if (!arrow) {
+            arrow = strstr(spec, "->");
+            arrow_len = 2;
+        }
+        char a[SIM_NAME_BYTES_MAX + 8] = "", b[SIM_NAME_BYTES_MAX + 8] = "";
+        size_t a_len = arrow ? (size_t)(arrow - spec) : 0;
+        if (!arrow || a_len == 0 || a_len >= sizeof a || strlen(arrow + arrow_len) >= sizeof b)
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, line, 0,
+                                "[%s]: expected [link.default], [link.A->B] or [link.A<->B] "
+                                "with A, B a group, GROUP.INDEX or *", section);
+        memcpy(a, spec, a_len);
+        snprintf(b, sizeof b, "%s", arrow + arrow_len);
+        if (resolve_nodes(ld->scn, a, &rule->source) != 0 ||
+            resolve_nodes(ld->scn, b, &rule->target) != 0) {
+            char hint[512];
+            node_names_hint(ld->scn, hint, sizeof hint);
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, line, 0,
+                                "[%s]: '%s' or '%s' names no node: expected a group (%s), "
+                                "GROUP.INDEX or *", section, a, b, hint);
+        }
+    } else {
+        rule->source = rule->target = (struct sim_node_range){0, ld->scn->node_count};
+    }
+    for (int k = 0; k < SIM_LINK_KEY_COUNT; k++) {
+        struct sim_ini_entry *e = take(ld, section, link_key_names[k]);
+        if (!e) continue;
+        if (load_link_key(ld, e, (enum sim_link_key)k, &rule->cfg) != 0) return SIM_EINPUT;
+        rule->set_mask |= 1u << k;
+    }
+    return 0;
+}
+
+static int load_links(struct loader *ld)
+{
+    struct sim_scenario *scn = ld->scn;
+    size_t cap = 1;
+    for (size_t s = 0; s < ld->ini.section_count; s++)
+        if (strncmp(ld->ini.sections[s], "link.", 5) == 0) cap++;
+    if (cap > SIM_LINK_RULES_MAX)
+        return sim_diag_set(ld->diag, SIM_ELIMIT, ld->ini.file, 0, 0,
+                            "%zu link sections pass SIM_LINK_RULES_MAX (%u)", cap,
+                            SIM_LINK_RULES_MAX);
+    scn->link_rules = calloc(cap, sizeof *scn->link_rules);
+    if (!scn->link_rules) return sim_diag_set(ld->diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    struct sim_link_rule *def = &scn->link_rules[0];
+    snprintf(def->text, sizeof def->text, "default");
+    def->source = def->target = (struct sim_node_range){0, scn->node_count};
+    def->cfg = (struct sim_link_cfg){
+        .delay = {.kind = SIM_DIST_CONSTANT, .a_ns = SIM_NS_PER_MS},
+        .queue_max = DEFAULT_QUEUE_MAX,
+    };
+    def->set_mask = (1u << SIM_LINK_KEY_COUNT) - 1;
+    scn->link_rule_count = 1;
+    if (section_line(ld, "link.default") || sim_ini_find(&ld->ini, "link.default", "delay") ||
+        sim_ini_find(&ld->ini, "link.default", "loss")) {
+        unsigned mask = def->set_mask;
+        if (load_link_rule(ld, "link.default", section_line(ld, "link.default"), def) != 0)
+            return SIM_EINPUT;
+        def->set_mask = mask;
+    }
+    for (size_t s = 0; s < ld->ini.section_count; s++) {
+        const char *section = ld->ini.sections[s];
+        if (strncmp(section, "link.", 5) != 0 || strcmp(section, "link.default") == 0) continue;
+        struct sim_link_rule *rule = &scn->link_rules[scn->link_rule_count++];
+        if (load_link_rule(ld, section, ld->ini.section_lines[s], rule) != 0) return SIM_EINPUT;
+    }
+    return 0;
+}
+
+static bool in_range(struct sim_node_range r, uint32_t node)
+{
+    return node >= r.first && node - r.first < r.count;
+}
+
+void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source, uint32_t target,
+                      struct sim_link_cfg *cfg)
+{
+    *cfg = scn->link_rules[0].cfg;
+    for (uint32_t i = 1; i < scn->link_rule_count; i++) {
+        const struct sim_link_rule *r = &scn->link_rules[i];
+        bool match = (in_range(r->source, source) && in_range(r->target, target)) ||
+                     (r->is_both_ways && in_range(r->source, target) &&
+                      in_range(r->target, source));
+        if (!match) continue;
+        const struct sim_link_cfg *c = &r->cfg;
+        if (r->set_mask & (1u << SIM_LINK_DELAY)) cfg->delay = c->delay;
+        if (r->set_mask & (1u << SIM_LINK_LOSS)) cfg->loss_ppb = c->loss_ppb;
+        if (r->set_mask & (1u << SIM_LINK_DUPLICATE)) cfg->duplicate_ppb = c->duplicate_ppb;
+        if (r->set_mask & (1u << SIM_LINK_CORRUPT)) cfg->corrupt_ppb = c->corrupt_ppb;
+        if (r->set_mask & (1u << SIM_LINK_REORDER)) cfg->reorder_ppb = c->reorder_ppb;
+        if (r->set_mask & (1u << SIM_LINK_REORDER_DELAY))
+            cfg->reorder_delay_ns = c->reorder_delay_ns;
+        if (r->set_mask & (1u << SIM_LINK_BANDWIDTH)) cfg->bandwidth_bps = c->bandwidth_bps;
+        if (r->set_mask & (1u << SIM_LINK_QUEUE)) cfg->queue_max = c->queue_max;
+    }
+}
+
+/* --- [faults] ------------------------------------------------------------------------------------ */
+
+static const char *const fault_usage =
+    "expected 'at TIME partition A / B [for D]', 'at TIME cut A -> B [for D]', "
+    "'at TIME heal [FAULT]', 'at TIME crash NODES [for D]', 'at TIME restart NODES', "
+    "'at TIME pause NODES for D' or 'at TIME flap A / B every D until TIME'";
+
+#define FAULT_WORDS_MAX 12
+
+static int split_value(char *text, char *words[FAULT_WORDS_MAX])
+{
+    int count = 0;
+    char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') *p++ = '\0';
+        if (!*p) return count;
+        if (count == FAULT_WORDS_MAX) return -1;
+        words[count++] = p;
+        while (*p && *p != ' ' && *p != '\t') p++;
+    }
+}
+
+static struct sim_fault *add_fault(struct loader *ld, const struct sim_ini_entry *e,
+                                   size_t *cap)
+{
+    struct sim_scenario *scn = ld->scn;
+    if (scn->fault_count >= SIM_FAULTS_MAX) {
+        sim_diag_set(ld->diag, SIM_ELIMIT, e->file, e->line, e->column,
+                     "faults pass SIM_FAULTS_MAX (%u), counting expansions", SIM_FAULTS_MAX);
+        return NULL;
+    }
+    if (scn->fault_count == *cap) {
+        size_t new_cap = *cap ? *cap * 2 : 16;
+        struct sim_fault *faults = realloc(scn->faults, new_cap * sizeof *faults);
+        if (!faults) {
+            sim_diag_set(ld->diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+            return NULL;
+        }
+        scn->faults = faults;
+        *cap = new_cap;
+    }
+    struct sim_fault *f = &scn->faults[scn->fault_count++];
+    *f = (struct sim_fault){.line = e->line, .heal_fault = UINT32_MAX};
+    snprintf(f->name, sizeof f->name, "%s", e->key);
+    snprintf(f->text, sizeof f->text, "%s", e->value);
+    return f;
+}
+
+static int time_word(struct loader *ld, const struct sim_ini_entry *e, const char *word,
+                     int64_t *ns)
+{
+    char err[256];
+    if (sim_units_parse(word, SIM_UNIT_DURATION, ns, err, sizeof err) != 0)
+        return entry_error(ld, e, "%s", err);
+    if (*ns < 0 || *ns > SIM_RUN_NS_MAX)
+        return entry_error(ld, e, "times must be within [0ns, 100 years], got '%.60s'", word);
+    return 0;
+}
+
+/* Adds the fault that undoes `source` after `after_ns` (a heal or a restart). */
+static int add_undo(struct loader *ld, const struct sim_ini_entry *e, size_t *cap,
+                    uint32_t source, int64_t after_ns)
+{
+    struct sim_fault *f = add_fault(ld, e, cap);
+    if (!f) return ld->diag->line ? SIM_EINPUT : SIM_ENOMEM;
+    const struct sim_fault *src = &ld->scn->faults[source];
+    bool is_crash = src->action == SIM_FAULT_CRASH;
+    f->action = is_crash ? SIM_FAULT_RESTART : SIM_FAULT_HEAL;
+    f->a = is_crash ? src->a : (struct sim_node_range){0, 0};
+    f->heal_fault = is_crash ? UINT32_MAX : source;
+    if (sim_add_ns(src->at_ns, after_ns, &f->at_ns) != 0 || f->at_ns > SIM_RUN_NS_MAX)
+        return entry_error(ld, e, "ends past the longest run (100 years)%s", "");
+    char at[32];
+    snprintf(f->text, sizeof f->text, "at %s %s (end of '%s')",
+             sim_units_format_ns(f->at_ns, at, sizeof at), is_crash ? "restart" : "heal",
+             src->name);
+    return 0;
+}
+
+static int fault_two_sides(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
+                           const char *sep, struct sim_fault *f)
+{
+    if (n < 6 || strcmp(w[4], sep) != 0) return entry_error(ld, e, "%s", fault_usage);
+    if (parse_group_ref(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
+    return parse_group_ref(ld, e, w[5], &f->b);
+}
+
+static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
+                     size_t *cap, uint32_t first)
+{
+    /* at T flap A / B every P until U: cut at T, heal at T+P, cut at T+2P, ... before U */
+    int64_t period_ns, until_ns;
+    if (n != 10 || strcmp(w[6], "every") != 0 || strcmp(w[8], "until") != 0)
+        return entry_error(ld, e, "%s", fault_usage);
+    if (time_word(ld, e, w[7], &period_ns) || time_word(ld, e, w[9], &until_ns)) return SIM_EINPUT;
+    if (period_ns <= 0) return entry_error(ld, e, "the flap period must be above 0ns%s", "");
+    struct sim_fault proto = ld->scn->faults[first];
+    proto.action = SIM_FAULT_PARTITION;
+    ld->scn->faults[first] = proto;
+    uint32_t cut = first;
+    for (int64_t t = proto.at_ns + period_ns;; t += period_ns) {
+        if (add_undo(ld, e, cap, cut, t - ld->scn->faults[cut].at_ns) != 0) return SIM_EINPUT;
+        if (t + period_ns >= until_ns) return 0;
+        struct sim_fault *f = add_fault(ld, e, cap);
+        if (!f) return SIM_ELIMIT;
+        *f = proto;
+        f->at_ns = t + period_ns;
+        char at[32];
+        snprintf(f->text, sizeof f->text, "at %s partition (flap '%s')",
+                 sim_units_format_ns(f->at_ns, at, sizeof at), proto.name);
+        cut = ld->scn->fault_count - 1;
+    }
+}
+
+static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
+{
+    if (!is_name(e->key)) return entry_error(ld, e, "is not a usable fault name%s", "");
+    char buf[256];
+    char *w[FAULT_WORDS_MAX] = {0};
+    if (strlen(e->value) >= sizeof buf) return entry_error(ld, e, "is too long; %s", fault_usage);
+    snprintf(buf, sizeof buf, "%s", e->value);
+    int n = split_value(buf, w);
+    if (n < 3 || strcmp(w[0], "at") != 0) return entry_error(ld, e, "%s", fault_usage);
+    struct sim_fault *f = add_fault(ld, e, cap);
+    if (!f) return SIM_ELIMIT;
+    uint32_t index = ld->scn->fault_count - 1;
+    if (time_word(ld, e, w[1], &f->at_ns) != 0) return SIM_EINPUT;
+    const char *action = w[2];
+    int64_t for_ns = -1;
+    int rest = n;
+    if (n >= 2 && strcmp(w[n - 2], "for") == 0) {
+        if (time_word(ld, e, w[n - 1], &for_ns) != 0) return SIM_EINPUT;
+        rest = n - 2;
+    }
+    int rc = 0;
+    if (strcmp(action, "partition") == 0 || strcmp(action, "cut") == 0) {
+        bool is_cut = action[0] == 'c';
+        f->action = is_cut ? SIM_FAULT_CUT : SIM_FAULT_PARTITION;
+        if (rest != 6) return entry_error(ld, e, "%s", fault_usage);
+        rc = fault_two_sides(ld, e, w, rest, is_cut ? "->" : "/", f);
+    } else if (strcmp(action, "flap") == 0) {
+        if (fault_two_sides(ld, e, w, n, "/", f) != 0) return SIM_EINPUT;
+        return load_flap(ld, e, w, n, cap, index);
+    } else if (strcmp(action, "heal") == 0) {
+        f->action = SIM_FAULT_HEAL;
+        if (rest == 4) {
+            for (uint32_t i = 0; i < index && f->heal_fault == UINT32_MAX; i++)
+                if (strcmp(ld->scn->faults[i].name, w[3]) == 0) f->heal_fault = i;
+            if (f->heal_fault == UINT32_MAX)
+                return entry_error(ld, e, "heals '%.60s', which names no earlier fault", w[3]);
+        } else if (rest != 3 || for_ns >= 0) {
+            return entry_error(ld, e, "%s", fault_usage);
+        }
+    } else if (strcmp(action, "crash") == 0 || strcmp(action, "restart") == 0 ||
+               strcmp(action, "pause") == 0) {
+        f->action = action[0] == 'c' ? SIM_FAULT_CRASH
+                    : action[0] == 'r' ? SIM_FAULT_RESTART : SIM_FAULT_PAUSE;
+        bool needs_for = f->action == SIM_FAULT_PAUSE;
+        bool refuses_for = f->action == SIM_FAULT_RESTART;
+        if (rest != 4 || (needs_for && for_ns <= 0) || (refuses_for && for_ns >= 0))
+            return entry_error(ld, e, "%s", fault_usage);
+        rc = parse_group_ref(ld, e, w[3], &f->a);
+        if (f->action == SIM_FAULT_PAUSE) {
+            f->duration_ns = for_ns;
+            return rc;
+        }
+    } else {
+        return entry_error(ld, e, "%s", fault_usage);
+    }
+    if (rc == 0 && for_ns >= 0 && f->action != SIM_FAULT_HEAL)
+        rc = add_undo(ld, e, cap, index, for_ns);
+    return rc;
+}
+
+static int load_faults(struct loader *ld)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < ld->ini.entry_count; i++) {
+        struct sim_ini_entry *e = &ld->ini.entries[i];
+        if (strcmp(e->section, "faults") != 0) continue;
+        e->is_used = true;
+        int rc = load_fault(ld, e, &cap);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+/* --- the whole file ------------------------------------------------------------------------------ */
+
+static bool is_known_section(const char *section)
+{
+    return strcmp(section, "scenario") == 0 || strcmp(section, "faults") == 0 ||
+           strncmp(section, "node.", 5) == 0 || strncmp(section, "link.", 5) == 0;
+}
+
+static void expected_keys(const struct loader *ld, const char *section, char *out, size_t bytes)
+{
+    static const char *const scenario_keys = "name, duration, max_events, wall_start, description";
+    const char *fixed = NULL;
+    if (strcmp(section, "scenario") == 0) fixed = scenario_keys;
+    else if (strncmp(section, "link.", 5) == 0)
+        fixed = "delay, loss, duplicate, corrupt, reorder, reorder_delay, bandwidth, queue";
+    if (fixed) {
+        snprintf(out, bytes, "%s", fixed);
+        return;
+    }
+    size_t used = (size_t)snprintf(out, bytes, "model, count, clock_offset, clock_drift, inbox_max");
+    for (uint32_t g = 0; g < ld->scn->group_count; g++) {
+        const struct sim_group *grp = &ld->scn->groups[g];
+        if (strcmp(section + 5, grp->name) != 0) continue;
+        for (size_t i = 0; i < grp->model->param_count && used + 1 < bytes; i++) {
+            int n = snprintf(out + used, bytes - used, ", %s", grp->model->params[i].name);
+            if (n < 0) break;
+            used += (size_t)n;
+        }
+    }
+}
+
+static int check_leftovers(struct loader *ld)
+{
+    for (size_t s = 0; s < ld->ini.section_count; s++)
+        if (!is_known_section(ld->ini.sections[s]))
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, ld->ini.section_lines[s], 0,
+                                "unknown section [%s]: expected [scenario], [node.GROUP], "
+                                "[link.default], [link.A->B], [link.A<->B] or [faults]",
+                                ld->ini.sections[s]);
+    for (size_t i = 0; i < ld->ini.entry_count; i++) {
+        struct sim_ini_entry *e = &ld->ini.entries[i];
+        if (e->is_used) continue;
+        char keys[1024];
+        expected_keys(ld, e->section, keys, sizeof keys);
+        if (!is_known_section(e->section))
+            return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 0,
+                                "unknown section [%s] for key '%s'", e->section, e->key);
+        return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 1,
+                            "unknown key '%s' in [%s]; expected one of: %s", e->key, e->section,
+                            keys);
+    }
+    return 0;
+}
+
+static char *copy_string(const char *s)
+{
+    size_t bytes = strlen(s) + 1;
+    char *copy = malloc(bytes);
+    if (copy) memcpy(copy, s, bytes);
+    return copy;
+}
+
+static int copy_inputs(struct sim_scenario *scn, const char *path, const char *text,
+                       size_t text_bytes, const char *const *overrides, size_t override_count)
+{
+    scn->path = copy_string(path);
+    scn->text = malloc(text_bytes + 1);
+    scn->overrides = calloc(override_count ? override_count : 1, sizeof *scn->overrides);
+    if (!scn->path || !scn->text || !scn->overrides) return -1;
+    memcpy(scn->text, text, text_bytes);
+    scn->text[text_bytes] = '\0';
+    scn->text_bytes = text_bytes;
+    for (size_t i = 0; i < override_count; i++) {
+        scn->overrides[i] = copy_string(overrides[i]);
+        if (!scn->overrides[i]) return -1;
+        scn->override_count = i + 1;
+    }
+    return 0;
+}
+
+int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
+                      const char *const *overrides, size_t override_count,
+                      const struct murphy_model_set *models, struct sim_scenario *scn,
+                      struct sim_diag *diag)
+{
+    memset(scn, 0, sizeof *scn);
+    memset(diag, 0, sizeof *diag);
+    struct loader ld = {.scn = scn, .models = models, .diag = diag};
+    int rc = SIM_ENOMEM;
+    if (copy_inputs(scn, path, text, text_bytes, overrides, override_count) != 0) {
+        sim_diag_set(diag, rc, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    rc = sim_ini_parse(path, text, text_bytes, &ld.ini, diag);
+    for (size_t i = 0; rc == 0 && i < override_count; i++)
+        rc = sim_ini_override(&ld.ini, overrides[i], (int)i + 1, diag);
+    if (rc == 0) rc = load_header(&ld);
+    if (rc == 0) rc = load_groups(&ld);
+    for (uint32_t g = 0; rc == 0 && g < scn->group_count; g++) {
+        if (scn->groups[g].model->api_version != MURPHY_API_VERSION)
+            rc = sim_diag_set(diag, SIM_EINPUT, path, 0, 0,
+                              "model '%s' was built for API version %d, this murphy has %d",
+                              scn->groups[g].model->name, scn->groups[g].model->api_version,
+                              MURPHY_API_VERSION);
+        else rc = load_group_settings(&ld, &scn->groups[g]);
+    }
+    if (rc == 0 && scn->node_count == 0)
+        rc = sim_diag_set(diag, SIM_EINPUT, path, 0, 0,
+                          "expected at least one [node.GROUP] section with 'model = NAME'");
+    if (rc == 0) rc = load_links(&ld);
+    if (rc == 0) rc = load_faults(&ld);
+    if (rc == 0) rc = check_leftovers(&ld);
+fail:
+    sim_ini_free(&ld.ini);
+    if (rc != 0) sim_scn_free(scn);
+    return rc;
+}
+
+int sim_scn_load(const char *path, const char *const *overrides, size_t override_count,
+                 const struct murphy_model_set *models, struct sim_scenario *scn,
+                 struct sim_diag *diag)
+{
+    memset(scn, 0, sizeof *scn);
+    memset(diag, 0, sizeof *diag);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return sim_diag_set(diag, SIM_EINPUT, path, 0, 0, "cannot read the scenario: %s",
+                            strerror(errno));
+    size_t cap = SIM_INI_FILE_BYTES_MAX + 1;
+    char *text = malloc(cap);
+    if (!text) {
+        fclose(fp);
+        return sim_diag_set(diag, SIM_ENOMEM, path, 0, 0, "out of memory");
+    }
+    size_t got = fread(text, 1, cap, fp);
+    int read_error = ferror(fp);
+    fclose(fp);
+    int rc;
+    if (read_error)
+        rc = sim_diag_set(diag, SIM_EINPUT, path, 0, 0, "cannot read the scenario (is it a "
+                          "directory?)");
+    else if (got > SIM_INI_FILE_BYTES_MAX)
+        rc = sim_diag_set(diag, SIM_ELIMIT, path, 0, 0, "the scenario is larger than %u bytes",
+                          SIM_INI_FILE_BYTES_MAX);
+    else
+        rc = sim_scn_load_text(path, text, got, overrides, override_count, models, scn, diag);
+    free(text);
+    return rc;
+}
+
+void sim_scn_free(struct sim_scenario *scn)
+{
+    for (uint32_t g = 0; scn->groups && g < scn->group_count; g++) free(scn->groups[g].params);
+    free(scn->groups);
+    free(scn->link_rules);
+    free(scn->faults);
+    for (size_t i = 0; scn->overrides && i < scn->override_count; i++) free(scn->overrides[i]);
+    free(scn->overrides);
+    free(scn->path);
+    free(scn->text);
+    memset(scn, 0, sizeof *scn);
+}
+
+const struct sim_group *sim_scn_node_group(const struct sim_scenario *scn, uint32_t index)
+{
+    SIM_ASSERT(index < scn->node_count);
+    for (uint32_t g = 0; g < scn->group_count; g++)
+        if (index - scn->groups[g].first_node < scn->groups[g].node_count &&
+            index >= scn->groups[g].first_node)
+            return &scn->groups[g];
+    SIM_ASSERT(!"every node belongs to a group");
+    return NULL;
+}
+
+const char *sim_scn_node_name(const struct sim_scenario *scn, uint32_t index, char *out,
+                              size_t out_bytes)
+{
+    const struct sim_group *g = sim_scn_node_group(scn, index);
+    if (g->node_count == 1) snprintf(out, out_bytes, "%s", g->name);
+    else snprintf(out, out_bytes, "%s.%u", g->name, index - g->first_node);
+    return out;
+}

@@ -1,0 +1,147 @@
+/* sim/scenario.h - a scenario as the kernel runs it: node groups and their models, link
+ * rules, clocks, faults and limits, built from a parsed INI file plus --set overrides.
+ *
+ * The file's keys (every one documented in scenarios/README.md):
+ *   [scenario]      name, duration (required), max_events, wall_start
+ *   [node.GROUP]    model (required), count, clock_offset, clock_drift, inbox_max, and the
+ *                   model's declared parameters
+ *   [link.default]  and [link.A->B] / [link.A<->B] (A, B: group, node or *): delay, loss,
+ *                   duplicate, corrupt, reorder, reorder_delay, bandwidth, queue
+ *   [faults]        NAME = at TIME ACTION ARGS (see sim_scn_load)
+ * A group of count 1 is one node named like the group; a larger one has nodes GROUP.0 ..
+ * GROUP.N-1 with contiguous indexes in file order. Link rules apply in file order, each
+ * overriding the keys it sets. Every unknown key is an error. */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "dist.h"
+#include "event.h"
+#include "ini.h"
+#include "murphy/model.h"
+
+#define SIM_NODES_MAX 65535u
+#define SIM_GROUPS_MAX 1024u
+#define SIM_LINK_RULES_MAX 4096u
+#define SIM_FAULTS_MAX 100000u
+#define SIM_NAME_BYTES_MAX 64u
+#define SIM_INBOX_MAX_LIMIT 1000000u
+#define SIM_LINK_QUEUE_MAX_LIMIT 1000000u
+#define SIM_DRIFT_PPB_LIMIT INT64_C(100000000) /* |drift| <= 100000 ppm (10%) */
+#define SIM_RUN_NS_MAX (INT64_C(100) * 365 * 86400 * INT64_C(1000000000)) /* 100 years */
+#define SIM_EVENTS_MAX_LIMIT (UINT64_C(1) << 48)
+
+_Static_assert(SIM_NODES_MAX < UINT32_MAX, "node indexes must leave room for SIM_NODE_NONE");
+
+struct sim_param_value {
+    const struct murphy_param_spec *spec;
+    int64_t i64;              /* DURATION, INT, RATIO, BOOL */
+    struct sim_dist dist;     /* DIST */
+    uint32_t group_first;     /* GROUP */
+    uint32_t group_count;
+};
+
+struct sim_group {
+    char name[SIM_NAME_BYTES_MAX];
+    uint32_t first_node;
+    uint32_t node_count;
+    const struct murphy_model *model;
+    struct sim_param_value *params; /* one per model param, in the model's order */
+    int64_t clock_offset_ns;        /* wall clock minus true time at start */
+    int64_t clock_drift_ppb;        /* rate error of both clocks */
+    uint32_t inbox_max;             /* messages a paused or busy node holds */
+};
+
+/* A range of node indexes [first, first + count). */
+struct sim_node_range {
+    uint32_t first;
+    uint32_t count;
+};
+
+/* Link keys a rule may set; `set_mask` has a bit per key it did set. */
+enum sim_link_key {
+    SIM_LINK_DELAY, SIM_LINK_LOSS, SIM_LINK_DUPLICATE, SIM_LINK_CORRUPT, SIM_LINK_REORDER,
+    SIM_LINK_REORDER_DELAY, SIM_LINK_BANDWIDTH, SIM_LINK_QUEUE, SIM_LINK_KEY_COUNT
+};
+
+struct sim_link_cfg {
+    struct sim_dist delay;
+    int64_t loss_ppb;
+    int64_t duplicate_ppb;
+    int64_t corrupt_ppb;
+    int64_t reorder_ppb;      /* chance a message is held back by reorder_delay */
+    int64_t reorder_delay_ns;
+    int64_t bandwidth_bps;    /* 0: infinite (no serialisation delay, no queue) */
+    uint32_t queue_max;       /* messages waiting at the sender; tail drop beyond */
+};
+
+struct sim_link_rule {
+    char text[2 * SIM_NAME_BYTES_MAX + 8]; /* "client->server" or "default" */
+    struct sim_node_range source;
+    struct sim_node_range target;
+    bool is_both_ways;
+    unsigned set_mask;
+    struct sim_link_cfg cfg;
+};
+
+struct sim_fault {
+    char name[SIM_NAME_BYTES_MAX];
+    char text[256];           /* as written (or generated for expansions) */
+    int64_t at_ns;
+    enum sim_fault_action action;
+    struct sim_node_range a;  /* the node(s) acted on, or one side of a cut */
+    struct sim_node_range b;  /* the other side of a cut */
+    int64_t duration_ns;      /* pause length */
+    uint32_t heal_fault;      /* HEAL of one fault: its index; UINT32_MAX heals all */
+    int line;
+};
+
+struct sim_scenario {
+    char *path;               /* as given */
+    char *text;               /* the full file text, stored with the run */
+    size_t text_bytes;
+    char name[SIM_NAME_BYTES_MAX];
+    int64_t duration_ns;
+    uint64_t max_events;
+    int64_t wall_start_ns;    /* wall-clock reading of a node with offset 0 at true time 0 */
+    struct sim_group *groups;
+    uint32_t group_count;
+    uint32_t node_count;
+    struct sim_link_rule *link_rules; /* [0] is the default rule */
+    uint32_t link_rule_count;
+    struct sim_fault *faults;  /* in file order, expansions after their source */
+    uint32_t fault_count;
+    char **overrides;          /* the --set arguments, in order */
+    size_t override_count;
+};
+
+/* Reads path, applies overrides ("section.key=value"), resolves models from `models`
+ * and checks every key. Returns 0, or a negative SIM_E* code with diag filled (file,
+ * line, column and what was expected). */
+int sim_scn_load(const char *path, const char *const *overrides, size_t override_count,
+                 const struct murphy_model_set *models, struct sim_scenario *scn,
+                 struct sim_diag *diag);
+
+/* As sim_scn_load, from text already in memory (replay, tests). */
+int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
+                      const char *const *overrides, size_t override_count,
+                      const struct murphy_model_set *models, struct sim_scenario *scn,
+                      struct sim_diag *diag);
+
+void sim_scn_free(struct sim_scenario *scn);
+
+/* The name of node `index` ("server", "client.2") into out. */
+const char *sim_scn_node_name(const struct sim_scenario *scn, uint32_t index, char *out,
+                              size_t out_bytes);
+/* The group of node `index`. */
+const struct sim_group *sim_scn_node_group(const struct sim_scenario *scn, uint32_t index);
+
+/* The link parameters for the directed pair, after applying every matching rule. */
+void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source_node,
+                      uint32_t target_node, struct sim_link_cfg *cfg);
+
+#endif

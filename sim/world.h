@@ -1,0 +1,59 @@
+/* sim/world.h - one simulation run: the world built from a scenario and a seed, the
+ * loop that moves it, and the observers that watch its event stream.
+ *
+ * Observers (the recorder, oracles, metric accumulators) are wired by cli/. They see
+ * every event in order, draw no randomness and schedule nothing: the event stream and
+ * its hash are the same whoever watches. The hash itself is computed here, always, since
+ * it is the run's identity. */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "event.h"
+#include "scenario.h"
+
+struct sim_world;
+
+struct sim_observer {
+    void *ctx;
+    /* Called for every event, in seq order. ev and text are borrowed for the call. */
+    void (*on_event)(void *ctx, const struct sim_event *ev, const struct sim_event_text *text);
+};
+
+#define SIM_OBSERVERS_MAX 16
+
+enum sim_run_end {
+    SIM_END_TIME,        /* reached the scenario's duration */
+    SIM_END_QUIESCENT,   /* nothing left to happen */
+    SIM_END_BUDGET,      /* reached max_events */
+    SIM_END_STOP_AT,     /* reached the requested --stop-at seq */
+    SIM_END_INTERRUPTED, /* the interrupt flag was raised (a signal) */
+};
+
+/* Creates the world; the scenario is borrowed and must outlive it. Returns 0 or a
+ * negative SIM_E* code with diag filled. */
+int sim_world_create(const struct sim_scenario *scn, uint64_t seed, struct sim_world **out,
+                     struct sim_diag *diag);
+void sim_world_destroy(struct sim_world *world);
+
+/* Adds an observer (copied); at most SIM_OBSERVERS_MAX. Returns 0 or -1. */
+int sim_world_add_observer(struct sim_world *world, const struct sim_observer *observer);
+
+/* Runs until the duration, quiescence, the event budget, the event numbered stop_at_seq
+ * (not executed; UINT64_MAX for none) or *interrupt becoming non-zero (checked between
+ * events; may be NULL). Returns how it ended. Runs once per world. */
+enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
+                               const volatile sig_atomic_t *interrupt);
+
+uint64_t sim_world_event_count(const struct sim_world *world);
+uint64_t sim_world_hash(const struct sim_world *world);
+int64_t sim_world_now_ns(const struct sim_world *world);
+uint64_t sim_world_violation_count(const struct sim_world *world);
+uint64_t sim_world_clamp_count(const struct sim_world *world);
+const char *sim_run_end_name(enum sim_run_end end);
+
+#endif
