@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "checks/cause.h"
 #include "models/models.h"
@@ -26,6 +28,8 @@ static const char usage[] =
     "  --no-db         record nothing (the hash is the same either way)\n"
     "  --stop-at SEQ   stop just before event SEQ (for a debugger); the run is incomplete\n"
     "  --quiet         print only the hash line and the reproducing command\n"
+    "  --check-determinism  then replay the run in a fresh process (murphy replay) and\n"
+    "                  name the first event that differs; exit 4 if any does\n"
     "\n"
     "exit status: 0 ok, 1 an invariant was violated, 2 bad usage or scenario,\n"
     "3 database error, 128+N killed by signal N (the run is kept, marked incomplete)\n";
@@ -38,6 +42,7 @@ struct run_args {
     const char *db_path;
     uint64_t stop_at_seq;
     bool is_quiet;
+    bool is_checking_determinism;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -62,6 +67,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             a->db_path = NULL;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             a->is_quiet = true;
+        } else if (strcmp(argv[i], "--check-determinism") == 0) {
+            a->is_checking_determinism = true;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             cli_error("run: unknown option '%s' (see murphy run --help)", argv[i]);
             status = CLI_EXIT_USAGE;
@@ -71,6 +78,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             cli_error("run: one scenario at a time, got '%s' and '%s'", a->scenario, argv[i]);
             status = CLI_EXIT_USAGE;
         }
+    }
+    if (status == CLI_EXIT_OK && a->is_checking_determinism && !a->db_path) {
+        cli_error("run: --check-determinism compares against the record; drop --no-db");
+        status = CLI_EXIT_USAGE;
     }
     if (status == CLI_EXIT_OK && !a->scenario) {
         cli_error("run: which scenario? (see murphy run --help, murphy list)");
@@ -152,6 +163,28 @@ static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_ru
     return exit_status;
 }
 
+/* Replays the run just recorded in a fresh process: a second run in this process would
+ * hide the usual culprits (statics, uninitialised memory, addresses). */
+static int check_determinism(const char *db_path, int64_t run_id)
+{
+    char run[32];
+    snprintf(run, sizeof run, "%" PRId64, run_id);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        cli_error("--check-determinism: cannot start a second process");
+        return CLI_EXIT_IO;
+    }
+    if (pid == 0) {
+        execl("/proc/self/exe", "murphy", "replay", db_path, "--run", run, (char *)NULL);
+        _exit(CLI_EXIT_IO);
+    }
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {}
+    if (!WIFEXITED(wstatus)) return CLI_EXIT_IO;
+    return WEXITSTATUS(wstatus);
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -195,6 +228,13 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "murphy: running %s (%s), seed %" PRIu64 "\n", scn.name, path, a.seed);
         enum sim_run_end end = sim_world_run(world, a.stop_at_seq, &cli_interrupt);
         status = finish(world, st.rec, end, run_id, &a, path);
+        if (a.is_checking_determinism && end != SIM_END_INTERRUPTED &&
+            (status == CLI_EXIT_OK || status == CLI_EXIT_VIOLATED)) {
+            sim_rec_close(st.rec); /* the replay reads everything this run wrote */
+            st.rec = NULL;
+            int replay_status = check_determinism(a.db_path, run_id);
+            if (replay_status != CLI_EXIT_OK) status = replay_status;
+        }
     } else {
         char text[2048];
         sim_diag_format(&diag, text, sizeof text);
