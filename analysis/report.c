@@ -136,6 +136,39 @@ static int load_violations(sqlite3 *db, const struct an_run *run, struct an_repo
     return 0;
 }
 
+/* A partition drop names its cutting fault (arg) and a resume its pause (obj) with what
+ * waited (arg), so one grouped scan per kind finds the faults that did nothing. */
+static int load_idle_faults(sqlite3 *db, const struct an_run *run, struct an_report *r,
+                            char *err, size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    const char *sql =
+        "WITH cuts AS (SELECT arg AS fault, count(*) AS n FROM events WHERE run_id=?1"
+        "  AND kind='drop' AND detail='partition' GROUP BY arg),"
+        " pauses AS (SELECT obj_id AS fault, sum(arg) AS n FROM events WHERE run_id=?1"
+        "  AND kind='resume' GROUP BY obj_id)"
+        " SELECT f.name, f.action, (SELECT count(*) FROM faults WHERE run_id=?1) FROM faults f"
+        " WHERE f.run_id=?1 AND ((f.action IN ('partition','cut') AND"
+        "  coalesce((SELECT n FROM cuts c WHERE c.fault=f.fault), 0) = 0) OR"
+        "  (f.action='pause' AND coalesce((SELECT n FROM pauses p WHERE p.fault=f.fault), 0) = 0))"
+        " ORDER BY f.fault";
+    if (prepare(db, sql, run, &s, err, err_bytes) != 0) return -1;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (r->idle_fault_count < AN_REPORT_ROWS_MAX) {
+            struct an_count *c = &r->idle_faults[r->idle_fault_count++];
+            snprintf(c->name, sizeof c->name, "%.30s (%.12s)",
+                     (const char *)sqlite3_column_text(s, 0),
+                     (const char *)sqlite3_column_text(s, 1));
+        }
+    }
+    sqlite3_finalize(s);
+    if (prepare(db, "SELECT count(*) FROM faults WHERE run_id=?1", run, &s, err, err_bytes) != 0)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW) r->fault_count = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return 0;
+}
+
 int an_report_build(struct an_db *db, const struct an_run *run, struct an_report *report,
                     char *err, size_t err_bytes)
 {
@@ -144,5 +177,6 @@ int an_report_build(struct an_db *db, const struct an_run *run, struct an_report
     if (load_fates(h, run, report, err, err_bytes) != 0) return -1;
     if (load_ops(h, run, report, err, err_bytes) != 0) return -1;
     if (load_causes(h, run, report, err, err_bytes) != 0) return -1;
+    if (load_idle_faults(h, run, report, err, err_bytes) != 0) return -1;
     return load_violations(h, run, report, err, err_bytes);
 }

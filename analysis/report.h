@@ -36,6 +36,11 @@ struct an_report {
     uint64_t violation_count;
     char first_violation[256];
     uint64_t note_count;
+    uint64_t fault_count;
+    /* faults that touched nothing: a cut that dropped no message, a pause of a node with
+       nothing to do ("name (action)", at most AN_REPORT_ROWS_MAX) */
+    struct an_count idle_faults[AN_REPORT_ROWS_MAX];
+    size_t idle_fault_count;
 };
 
 extern const double an_report_quantiles[5]; /* 0.5 0.9 0.99 0.999 1.0 */

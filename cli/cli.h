@@ -37,6 +37,9 @@ void cli_catch_signals(void);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a diagnostic in the compiler style; returns the exit status for its code. */
 int cli_diag(const struct sim_diag *diag);
+/* As cli_diag, quoting the --set argument a diagnostic is about. */
+int cli_diag_overrides(const struct sim_diag *diag, const char *const *overrides,
+                       size_t override_count);
 int cli_exit_for(int sim_err);
 
 /* True if argv[i] is opt; then *value = argv[i+1] (error if missing) and i advances. */

@@ -127,7 +127,7 @@ static int replay_run(struct an_db *db, const struct an_run *run)
     if (rc != SIM_OK) {
         fprintf(stderr, "murphy: the stored scenario of run %" PRId64 " no longer loads:\n",
                 run->id);
-        cli_diag(&diag);
+        cli_diag_overrides(&diag, (const char *const *)run->overrides, run->override_count);
         return CLI_EXIT_DIVERGED;
     }
     struct comparator c = {0};

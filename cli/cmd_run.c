@@ -200,7 +200,7 @@ int cmd_run(int argc, char **argv)
     struct sim_diag diag;
     int rc = sim_scn_load(path, a.overrides, a.override_count, models_builtin(), &scn, &diag);
     if (rc != SIM_OK) {
-        cli_diag(&diag);
+        cli_diag_overrides(&diag, a.overrides, a.override_count);
         return cli_exit_for(rc);
     }
     struct run_state st = {0};

@@ -50,15 +50,22 @@ int cli_exit_for(int sim_err)
     }
 }
 
-int cli_diag(const struct sim_diag *diag)
+int cli_diag_overrides(const struct sim_diag *diag, const char *const *overrides,
+                       size_t override_count)
 {
     char text[SIM_DIAG_FILE_MAX + SIM_DIAG_MESSAGE_MAX + 64];
-    if (strcmp(diag->file, "--set") == 0)
+    if (strcmp(diag->file, "--set") == 0 && diag->line >= 1 &&
+        (size_t)diag->line <= override_count)
+        snprintf(text, sizeof text, "--set '%.200s': error: %s", overrides[diag->line - 1],
+                 diag->message);
+    else if (strcmp(diag->file, "--set") == 0)
         snprintf(text, sizeof text, "--set #%d: error: %s", diag->line, diag->message);
     else sim_diag_format(diag, text, sizeof text);
     fprintf(stderr, "%s\n", text);
     return CLI_EXIT_USAGE;
 }
+
+int cli_diag(const struct sim_diag *diag) { return cli_diag_overrides(diag, NULL, 0); }
 
 bool cli_opt(int argc, char **argv, int *i, const char *opt, const char **value, int *status)
 {

@@ -53,6 +53,13 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
             fprintf(out, "  %-22s %10" PRIu64 "\n", r->causes[i].name, r->causes[i].count);
         fprintf(out, "  %-22s %10" PRIu64 "\n", "total", r->timeout_count);
     }
+    if (r->fault_count) {
+        fprintf(out, "\nfaults: %" PRIu64 " applied", r->fault_count);
+        if (r->idle_fault_count) fputs("; touched nothing:", out);
+        for (size_t i = 0; i < r->idle_fault_count; i++)
+            fprintf(out, "%s %s", i ? "," : "", r->idle_faults[i].name);
+        fputc('\n', out);
+    }
     fprintf(out, "\nviolations: %" PRIu64, r->violation_count);
     if (r->violation_count) {
         fputs(" (first: ", out);

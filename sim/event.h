@@ -24,7 +24,8 @@ enum sim_event_kind {
     SIM_EV_NODE_START,   /* node */
     SIM_EV_SEND,         /* node=source peer=target obj=msg ref=reply_to aux=class arg=bytes */
     SIM_EV_ENQUEUE,      /* like SEND; arg = messages ahead of it in the sender's queue */
-    SIM_EV_DROP,         /* node where dropped, peer=other end, obj=msg, aux=reason */
+    SIM_EV_DROP,         /* node where dropped, peer=other end, obj=msg, aux=reason;
+                            arg=the cutting fault's index for a partition drop */
     SIM_EV_DUPLICATE,    /* node=source peer=target obj=msg */
     SIM_EV_CORRUPT,      /* node=source peer=target obj=msg arg=byte offset flipped */
     SIM_EV_DELIVER,      /* node=target peer=source obj=msg ref=reply_to aux=class arg=transit ns */
@@ -36,8 +37,8 @@ enum sim_event_kind {
     SIM_EV_FAULT,        /* node/peer when about them, obj=fault index, aux=action */
     SIM_EV_CRASH,        /* node arg=new incarnation */
     SIM_EV_RESTART,      /* node arg=incarnation */
-    SIM_EV_PAUSE,        /* node arg=duration ns */
-    SIM_EV_RESUME,       /* node arg=items waiting in its inbox */
+    SIM_EV_PAUSE,        /* node obj=fault index arg=duration ns */
+    SIM_EV_RESUME,       /* node obj=fault index of the pause arg=inbox items (+1 if in work) */
     SIM_EV_OP_INVOKE,    /* node obj=op ref=process arg=hash of f,key,value */
     SIM_EV_OP_COMPLETE,  /* node obj=op aux=type arg=hash of result */
     SIM_EV_TIMEOUT,      /* node obj=msg it gave up on */

@@ -36,7 +36,7 @@ void sim__fault_apply(struct sim_world *world, uint32_t index)
         break;
     case SIM_FAULT_PAUSE:
         for (uint32_t i = 0; i < f->a.count; i++)
-            sim__node_pause(world, f->a.first + i, f->duration_ns);
+            sim__node_pause(world, f->a.first + i, f->duration_ns, index);
         break;
     default: SIM_ASSERT(!"unknown fault action");
     }

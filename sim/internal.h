@@ -72,6 +72,7 @@ struct murphy_node {
     bool is_crashed;
     bool is_paused;
     uint64_t pause_generation; /* matches the pending RESUME entry */
+    uint32_t pause_fault;      /* the fault whose pause is in force */
     int64_t paused_until_ns;
     bool is_busy;              /* the CPU runs work */
     uint64_t current_work_id;
@@ -193,7 +194,8 @@ void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t gener
 void sim__node_work_done(struct sim_world *world, uint32_t node, uint64_t generation);
 void sim__node_crash(struct sim_world *world, uint32_t node);
 void sim__node_restart(struct sim_world *world, uint32_t node);
-void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns);
+void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns,
+                     uint32_t fault_index);
 void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generation);
 bool sim__timer_is_live(const struct sim_world *world, uint32_t slot, uint64_t generation);
 void sim__timer_release(struct sim_world *world, uint32_t slot);

@@ -154,13 +154,14 @@ static bool in_range(struct sim_node_range r, uint32_t node)
     return node >= r.first && node - r.first < r.count;
 }
 
-/* Linear scan: active cuts are few (one per partition fault in force). */
-static bool is_cut(const struct sim_world *world, uint32_t source, uint32_t target)
+/* The fault whose cut drops messages from source to target, or UINT32_MAX. Linear
+ * scan: active cuts are few (one per partition fault in force). */
+static uint32_t cut_by(const struct sim_world *world, uint32_t source, uint32_t target)
 {
     for (size_t i = 0; i < world->cut_count; i++)
         if (in_range(world->cuts[i].source, source) && in_range(world->cuts[i].target, target))
-            return true;
-    return false;
+            return world->cuts[i].fault_index;
+    return UINT32_MAX;
 }
 
 void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
@@ -268,8 +269,10 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
     SIM_ASSERT(l != NULL);
     struct send_draws d;
     draw(link_stream(world, l, traffic_class), &l->cfg, &d);
-    if (is_cut(world, source, target)) {
-        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_PARTITION, id, reply_to, 0, NULL);
+    uint32_t cutter = cut_by(world, source, target);
+    if (cutter != UINT32_MAX) { /* arg names the fault, so a report can tell idle faults */
+        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_PARTITION, id, reply_to, cutter,
+                  NULL);
         return id;
     }
     int64_t depart_ns = transmit(world, l, id, traffic_class, reply_to, bytes);
@@ -307,9 +310,10 @@ void sim__net_arrive(struct sim_world *world, uint32_t slot)
 {
     struct sim_msg *m = &world->msgs[slot];
     SIM_ASSERT(m->is_live);
-    if (is_cut(world, m->source_node, m->target_node)) {
+    uint32_t cutter = cut_by(world, m->source_node, m->target_node);
+    if (cutter != UINT32_MAX) {
         sim__emit(world, SIM_EV_DROP, m->source_node, m->target_node, SIM_DROP_PARTITION,
-                  m->msg_id, m->reply_to_msg_id, 0, NULL);
+                  m->msg_id, m->reply_to_msg_id, cutter, NULL);
         sim__msg_free(world, slot);
         return;
     }

@@ -312,10 +312,11 @@ void sim__node_restart(struct sim_world *world, uint32_t node)
     }
 }
 
-void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns)
+void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns,
+                     uint32_t fault_index)
 {
     struct murphy_node *n = &world->nodes[node];
-    sim__emit(world, SIM_EV_PAUSE, node, SIM_NODE_NONE, 0, 0, 0, duration_ns, NULL);
+    sim__emit(world, SIM_EV_PAUSE, node, SIM_NODE_NONE, 0, fault_index, 0, duration_ns, NULL);
     if (n->is_crashed) return;
     int64_t until_ns;
     SIM_ASSERT(sim_add_ns(world->now_ns, duration_ns, &until_ns) == 0);
@@ -325,6 +326,7 @@ void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns
         n->work_generation++;
     }
     n->is_paused = true;
+    n->pause_fault = fault_index;
     n->paused_until_ns = until_ns;
     n->pause_generation++;
     sim__schedule(world, until_ns, SIM_Q_RESUME, node, n->pause_generation);
@@ -335,8 +337,9 @@ void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generatio
     struct murphy_node *n = &world->nodes[node];
     if (generation != n->pause_generation || !n->is_paused) return;
     n->is_paused = false;
-    sim__emit(world, SIM_EV_RESUME, node, SIM_NODE_NONE, 0, 0, 0, (int64_t)n->inbox.count,
-              NULL);
+    /* obj: the pause that ends; arg: what waited (0 and no work: the pause touched nothing) */
+    sim__emit(world, SIM_EV_RESUME, node, SIM_NODE_NONE, 0, n->pause_fault, 0,
+              (int64_t)n->inbox.count + (n->is_busy ? 1 : 0), NULL);
     if (n->is_busy) {
         n->work_done_ns = world->now_ns + n->work_left_ns;
         n->work_generation++;

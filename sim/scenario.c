@@ -590,13 +590,15 @@ static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w,
     proto.action = SIM_FAULT_PARTITION;
     ld->scn->faults[first] = proto;
     uint32_t cut = first;
-    for (int64_t t = proto.at_ns + period_ns;; t += period_ns) {
-        if (add_undo(ld, e, cap, cut, t - ld->scn->faults[cut].at_ns) != 0) return SIM_EINPUT;
-        if (t + period_ns >= until_ns) return 0;
+    for (;;) {
+        /* heal this cut one period after it began; cut again one period later */
+        if (add_undo(ld, e, cap, cut, period_ns) != 0) return SIM_EINPUT;
+        int64_t next_ns = ld->scn->faults[cut].at_ns + 2 * period_ns;
+        if (next_ns >= until_ns) return 0;
         struct sim_fault *f = add_fault(ld, e, cap);
         if (!f) return SIM_ELIMIT;
         *f = proto;
-        f->at_ns = t + period_ns;
+        f->at_ns = next_ns;
         char at[32];
         snprintf(f->text, sizeof f->text, "at %s partition (flap '%s')",
                  sim_units_format_ns(f->at_ns, at, sizeof at), proto.name);
