@@ -9,8 +9,9 @@
 /* Negative return codes shared by the kernel's loaders. */
 enum sim_err {
     SIM_OK = 0,
-    SIM_EINPUT = -1, /* the input is wrong: diag says where and why (exit 2) */
-    SIM_EIO = -2,    /* a file could not be read or written (exit 3) */
+    SIM_EINPUT = -1, /* the input is wrong: diag says where and why (exit 2); a scenario
+                        path that does not exist or cannot be read is wrong input too */
+    SIM_EIO = -2,    /* reading or writing failed for the system's reasons (exit 3) */
     SIM_ENOMEM = -3, /* allocation failed */
     SIM_ELIMIT = -4, /* the input passes a declared limit (exit 2) */
     SIM_EDB = -5,    /* the database refused (exit 3) */

@@ -130,7 +130,9 @@ int64_t sim_delay_round(double delay_ns, bool *is_clamped)
 {
     bool clamped = false;
     int64_t ns;
-    if (isnan(delay_ns) || delay_ns >= (double)SIM_DELAY_NS_MAX) {
+    /* '>' not '>=': exactly the maximum is representable and was not clamped (dist.h:
+     * only values above it are), so it must not raise a CLAMP event. */
+    if (isnan(delay_ns) || delay_ns > (double)SIM_DELAY_NS_MAX) {
         ns = SIM_DELAY_NS_MAX;
         clamped = true;
     } else if (delay_ns < 0.0) {

@@ -91,7 +91,9 @@ struct sim_event_text {
 
 #define SIM_EVENT_ENCODED_BYTES 72
 
-/* Canonical little-endian encoding, as hashed. */
+/* Canonical little-endian encoding, as hashed. Byte offsets: seq 0, time_ns 8, node 16,
+ * peer 20, kind 24, aux 26, obj 28, ref 36, arg 44, mono_ns 52, wall_ns 60, then 4 zero
+ * bytes (68..71). tests/sim/test_event.c pins this layout and a reference hash. */
 void sim_event_encode(const struct sim_event *ev, unsigned char out[SIM_EVENT_ENCODED_BYTES]);
 
 /* Names, as stored in the record ("send", "drop", ...). Unknown values give NULL. */

@@ -154,6 +154,7 @@ struct sim_world {
     uint64_t next_op_id;
 
     uint64_t event_count;          /* next seq */
+    uint64_t stop_at_seq;          /* sim_debug_break() is called before emitting it */
     struct sim_hash *hash;
     struct sim_observer observers[SIM_OBSERVERS_MAX];
     int observer_count;

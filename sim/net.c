@@ -285,10 +285,13 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
         sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_LOSS, id, reply_to, 0, NULL);
         return id;
     }
-    if (d.is_reordered) d.delay_ns[0] += l->cfg.reorder_delay_ns; /* both <= a day */
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) /* arg: the delay the sample was clamped to */
         if (d.is_clamped[i] && (i == 0 || d.is_duplicated))
             sim__emit(world, SIM_EV_CLAMP, source, target, 0, id, reply_to, d.delay_ns[i], NULL);
+    if (d.is_reordered) { /* held back, still within the one-day bound on any delay */
+        d.delay_ns[0] += l->cfg.reorder_delay_ns;
+        if (d.delay_ns[0] > SIM_DELAY_NS_MAX) d.delay_ns[0] = SIM_DELAY_NS_MAX;
+    }
     uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
                                 bytes, depart_ns + d.delay_ns[0]);
     if (d.is_corrupted && bytes) {

@@ -103,7 +103,12 @@ static int keys_grow(struct sim_rng_keys *keys)
 
 int sim_rng_keys_add(struct sim_rng_keys *keys, uint64_t key)
 {
-    if (key == 0) key = UINT64_C(0x8000000000000000) | 1; /* 0 marks empty slots */
+    if (key == 0) { /* 0 marks empty slots, so the key 0 is remembered apart */
+        if (keys->has_zero) return 0;
+        keys->has_zero = true;
+        keys->key_count++;
+        return 1;
+    }
     if ((keys->key_count + 1) * 2 > keys->slot_count && keys_grow(keys) != 0) return -1;
     size_t mask = keys->slot_count - 1;
     size_t j = (size_t)key & mask;

@@ -28,9 +28,10 @@ gsl_rng *sim_rng_open(uint64_t run_seed, const char *stream_name);
 
 /* Set of the keys in use by one run, so two streams can never coincide silently. */
 struct sim_rng_keys {
-    uint64_t *slots; /* open addressing; 0 marks empty (a key of 0 is remapped) */
+    uint64_t *slots; /* open addressing; 0 marks empty */
     size_t slot_count;
     size_t key_count;
+    bool has_zero;   /* the key 0, which cannot live in a slot */
 };
 /* Adds key; returns 1 if added, 0 if it was already present (a collision: the caller
  * treats it as an error), -1 on allocation failure. */

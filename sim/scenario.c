@@ -710,13 +710,17 @@ static void expected_keys(const struct loader *ld, const char *section, char *ou
     }
 }
 
+#define EXPECTED_SECTIONS \
+    "expected [scenario], [node.GROUP], [link.default], [link.A->B], [link.A<->B] or [faults]"
+
 static int check_leftovers(struct loader *ld)
 {
+    /* A section made by --set has no header line (0): its entry below names the override
+     * ("--set", argument index) instead of pointing at the file with no line. */
     for (size_t s = 0; s < ld->ini.section_count; s++)
-        if (!is_known_section(ld->ini.sections[s]))
+        if (!is_known_section(ld->ini.sections[s]) && ld->ini.section_lines[s] > 0)
             return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, ld->ini.section_lines[s], 0,
-                                "unknown section [%s]: expected [scenario], [node.GROUP], "
-                                "[link.default], [link.A->B], [link.A<->B] or [faults]",
+                                "unknown section [%s]: " EXPECTED_SECTIONS,
                                 ld->ini.sections[s]);
     for (size_t i = 0; i < ld->ini.entry_count; i++) {
         struct sim_ini_entry *e = &ld->ini.entries[i];
@@ -725,7 +729,8 @@ static int check_leftovers(struct loader *ld)
         expected_keys(ld, e->section, keys, sizeof keys);
         if (!is_known_section(e->section))
             return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 0,
-                                "unknown section [%s] for key '%s'", e->section, e->key);
+                                "unknown section [%s] for key '%s': " EXPECTED_SECTIONS,
+                                e->section, e->key);
         return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 1,
                             "unknown key '%s' in [%s]; expected one of: %s", e->key, e->section,
                             keys);

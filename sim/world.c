@@ -97,6 +97,7 @@ void sim__emit(struct sim_world *world, enum sim_event_kind kind, uint32_t node,
         ev.mono_ns = sim__clock_mono_ns(clock, world->now_ns);
         ev.wall_ns = sim__clock_wall_ns(clock, world->now_ns);
     }
+    if (ev.seq == world->stop_at_seq) sim_debug_break(world, &ev);
     if (kind == SIM_EV_VIOLATION) world->violation_count++;
     if (kind == SIM_EV_CLAMP) world->clamp_count++;
     sim_hash_add(world->hash, &ev);
@@ -204,6 +205,7 @@ enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
 {
     SIM_ASSERT(!world->has_run);
     world->has_run = true;
+    world->stop_at_seq = stop_at_seq;
     struct sim_assert_context context = {world->scn->path, world->seed, &world->now_ns};
     sim__assert_set_context(&context);
     enum sim_run_end end = SIM_END_QUIESCENT;
@@ -225,6 +227,13 @@ enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
     if (end == SIM_END_TIME) world->now_ns = world->scn->duration_ns;
     sim__assert_set_context(NULL);
     return end;
+}
+
+/* noinline and with a visible side effect, so that a breakpoint on it always hits */
+__attribute__((noinline)) void sim_debug_break(const struct sim_world *world,
+                                               const struct sim_event *ev)
+{
+    __asm__ volatile("" : : "r"(world), "r"(ev) : "memory");
 }
 
 uint64_t sim_world_event_count(const struct sim_world *world) { return world->event_count; }

@@ -44,10 +44,19 @@ void sim_world_destroy(struct sim_world *world);
 int sim_world_add_observer(struct sim_world *world, const struct sim_observer *observer);
 
 /* Runs until the duration, quiescence, the event budget, the event numbered stop_at_seq
- * (not executed; UINT64_MAX for none) or *interrupt becoming non-zero (checked between
- * events; may be NULL). Returns how it ended. Runs once per world. */
+ * (UINT64_MAX for none) or *interrupt becoming non-zero (may be NULL). Returns how it
+ * ended. Runs once per world.
+ * The loop stops only between steps (one popped queue entry), and one step may emit
+ * several events at one instant; so the budget and stop_at_seq stop at the first step
+ * boundary at or after them, and the events emitted are always an exact prefix of the
+ * uninterrupted run's. To stop *just before* event stop_at_seq is emitted, a debugger
+ * breaks on sim_debug_break(), which is called then. */
 enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
                                const volatile sig_atomic_t *interrupt);
+
+/* Called just before the event numbered stop_at_seq is emitted; does nothing. It exists
+ * as a breakpoint for a debugger (`break sim_debug_break`), with the event in hand. */
+void sim_debug_break(const struct sim_world *world, const struct sim_event *ev);
 
 uint64_t sim_world_event_count(const struct sim_world *world);
 uint64_t sim_world_hash(const struct sim_world *world);
