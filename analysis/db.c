@@ -39,6 +39,14 @@ int an_db_open(const char *path, struct an_db **out, char *err, size_t err_bytes
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key='schema_version'", -1,
                                 &s, NULL);
+    if (rc != SQLITE_OK && db->db && sqlite3_extended_errcode(db->db) == SQLITE_READONLY_ROLLBACK) {
+        snprintf(err, err_bytes, "%s: a write to this database was interrupted and must be "
+                 "rolled back first; open it once read-write (e.g. sqlite3 %s 'PRAGMA "
+                 "integrity_check')", path, path);
+        sqlite3_finalize(s);
+        an_db_close(db);
+        return -1;
+    }
     if (rc != SQLITE_OK) {
         snprintf(err, err_bytes, "%s: not a murphy record: %s", path,
                  db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
@@ -96,6 +104,23 @@ static void settle_status(struct an_run *run)
     if (run->pid > 0 && run->pid != (int64_t)getpid() && kill((pid_t)run->pid, 0) == 0) return;
     snprintf(run->status, sizeof run->status, "incomplete");
     if (!run->end_reason[0]) snprintf(run->end_reason, sizeof run->end_reason, "writer gone");
+}
+
+/* A run that never finished has no count or end time in its row; its events say. */
+static void count_recorded(struct an_db *db, struct an_run *run)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->db, "SELECT count(*), max(time_ns), min(rowid), max(rowid)"
+                           " FROM events WHERE run_id=?", -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, run->id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        run->event_count = (uint64_t)sqlite3_column_int64(s, 0);
+        run->end_ns = sqlite3_column_int64(s, 1);
+        run->first_rowid = sqlite3_column_int64(s, 2);
+        run->last_rowid = sqlite3_column_int64(s, 3);
+    }
+    sqlite3_finalize(s);
 }
 
 static int load_overrides(struct an_db *db, struct an_run *run, char *err, size_t err_bytes)
@@ -180,6 +205,7 @@ int an_run_load(struct an_db *db, int64_t run_id, struct an_run *run, char *err,
         return -1;
     }
     settle_status(run);
+    if (!run->has_hash) count_recorded(db, run); /* killed: what reached the disk */
     if (load_overrides(db, run, err, err_bytes) != 0) {
         an_run_free(run);
         return -1;

@@ -67,7 +67,8 @@ void cli_now_iso(char *out, size_t out_bytes);
 
 /* Prints `murphy run ...` for the run, shell-quoted, so it can be pasted. */
 void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
-                         char *const *overrides, size_t override_count, const char *db_path);
+                         char *const *overrides, size_t override_count, const char *db_path,
+                         uint64_t stop_at_seq);
 void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *report);
 
 #endif

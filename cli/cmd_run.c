@@ -159,7 +159,7 @@ static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_ru
     printf("status: %s (%s)\nevents: %" PRIu64 "\nhash: %016" PRIx64 "\n", status,
            sim_run_end_name(end), sim_world_event_count(world), hash);
     cli_print_reproduce(stdout, path, a->seed, (char *const *)a->overrides, a->override_count,
-                        a->db_path);
+                        a->db_path, a->stop_at_seq);
     if (end == SIM_END_INTERRUPTED) return 128 + (int)cli_interrupt;
     return exit_status;
 }

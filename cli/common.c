@@ -90,7 +90,10 @@ int cli_parse_u64(const char *text, const char *what, uint64_t *out)
 {
     char *end = NULL;
     errno = 0;
-    if (!text || !*text || *text == '-' || *text == '+') goto bad;
+    /* digits only: strtoull alone would skip blanks and accept a sign, wrapping " -1" */
+    if (!text || !*text) goto bad;
+    for (const char *p = text; *p; p++)
+        if (*p < '0' || *p > '9') goto bad;
     unsigned long long v = strtoull(text, &end, 10);
     if (errno || *end) goto bad;
     *out = v;
@@ -207,7 +210,8 @@ static void print_quoted(FILE *out, const char *s)
 }
 
 void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
-                         char *const *overrides, size_t override_count, const char *db_path)
+                         char *const *overrides, size_t override_count, const char *db_path,
+                         uint64_t stop_at_seq)
 {
     fputs("reproduce: murphy run ", out);
     print_quoted(out, scenario_path);
@@ -220,5 +224,6 @@ void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
         fputs(" --db ", out);
         print_quoted(out, db_path);
     }
+    if (stop_at_seq != UINT64_MAX) fprintf(out, " --stop-at %" PRIu64, stop_at_seq);
     fputc('\n', out);
 }

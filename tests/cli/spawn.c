@@ -1,0 +1,550 @@
+/* tests/cli/spawn.c - running murphy in separate processes for the end-to-end suites;
+ * see spawn.h. fork/exec rather than posix_spawn because a child may have to drop root
+ * before exec; between fork and exec the child makes only async-signal-safe calls, on
+ * memory prepared before the fork. The state here (the temporary directory, a counter of
+ * spawned processes) is per test: Criterion runs each test in a process of its own. */
+#define _DEFAULT_SOURCE 1 /* wait4 (the child's rusage) and setgroups are not POSIX */
+
+#include "spawn.h"
+
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define ENV_MAX 512
+#define NOBODY_ID 65534
+
+#define TRACKED_MAX 512
+
+static char tmp_root[4096];
+static unsigned spawn_counter;
+
+/* Memory and database handles to release at teardown if an assertion skipped their
+ * owner's free. */
+static struct tracked {
+    void *p;
+    bool is_db;
+} tracked[TRACKED_MAX];
+
+static void track(void *p, bool is_db)
+{
+    if (!p) return;
+    for (size_t i = 0; i < TRACKED_MAX; i++)
+        if (!tracked[i].p) {
+            tracked[i] = (struct tracked){p, is_db};
+            return;
+        }
+    /* full: the pointer is simply not released on a failure path */
+}
+
+/* True if p was tracked (and now is not). */
+static bool untrack(const void *p)
+{
+    for (size_t i = 0; p && i < TRACKED_MAX; i++)
+        if (tracked[i].p == p) {
+            tracked[i].p = NULL;
+            return true;
+        }
+    return false;
+}
+
+static void close_db(sqlite3 *db)
+{
+    for (sqlite3_stmt *s; (s = sqlite3_next_stmt(db, NULL));) sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void release_tracked(void)
+{
+    for (size_t i = 0; i < TRACKED_MAX; i++) {
+        if (!tracked[i].p) continue;
+        if (tracked[i].is_db) close_db(tracked[i].p);
+        else free(tracked[i].p);
+        tracked[i].p = NULL;
+    }
+}
+
+/* --- temporary directory ---------------------------------------------------------------- */
+
+void tmp_setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    snprintf(tmp_root, sizeof tmp_root, "%s/murphy-cli-XXXXXX", base);
+    cr_assert_not_null(mkdtemp(tmp_root), "mkdtemp(%s): %s", tmp_root, strerror(errno));
+    spawn_counter = 0;
+}
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        chmod(path, 0700); /* a test may have made it read-only */
+        DIR *d = opendir(path);
+        for (struct dirent *de; d && (de = readdir(d));) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+            char child[4096];
+            int n = snprintf(child, sizeof child, "%s/%s", path, de->d_name);
+            if (n > 0 && (size_t)n < sizeof child) remove_tree(child);
+        }
+        if (d) closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+void tmp_teardown(void)
+{
+    release_tracked();
+    const char *keep = getenv("MURPHY_TEST_KEEP");
+    if (tmp_root[0] && !(keep && *keep && strcmp(keep, "0") != 0)) remove_tree(tmp_root);
+    tmp_root[0] = '\0';
+}
+
+const char *tmp_dir(void)
+{
+    cr_assert_neq(tmp_root[0], '\0', "the test needs .init = tmp_setup");
+    return tmp_root;
+}
+
+static char *next_buffer(void)
+{
+    static char buffers[16][4096];
+    static unsigned next;
+    return buffers[next++ % 16];
+}
+
+const char *tmp_path(const char *name)
+{
+    char *out = next_buffer();
+    int n = snprintf(out, 4096, "%s/%s", tmp_dir(), name);
+    cr_assert(n > 0 && n < 4096, "path too long: %s/%s", tmp_dir(), name);
+    return out;
+}
+
+const char *source_path(const char *relative)
+{
+    char *out = next_buffer();
+    int n = snprintf(out, 4096, "%s/%s", MURPHY_SOURCE_DIR, relative);
+    cr_assert(n > 0 && n < 4096, "path too long: %s", relative);
+    return out;
+}
+
+void write_file(const char *path, const void *bytes, size_t byte_count)
+{
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp, "cannot write %s: %s", path, strerror(errno));
+    size_t written = byte_count ? fwrite(bytes, 1, byte_count, fp) : 0;
+    int closed = fclose(fp);
+    cr_assert(written == byte_count && closed == 0, "cannot write %s: %s", path,
+              strerror(errno));
+}
+
+char *read_file(const char *path, size_t *byte_count)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    size_t cap = 4096, used = 0;
+    char *text = malloc(cap);
+    while (text) {
+        if (used + 1 >= cap) {
+            char *grown = realloc(text, cap * 2);
+            if (!grown) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = grown;
+            cap *= 2;
+        }
+        size_t n = fread(text + used, 1, cap - used - 1, fp);
+        used += n;
+        if (n == 0) break;
+    }
+    fclose(fp);
+    if (!text) return NULL;
+    text[used] = '\0';
+    if (byte_count) *byte_count = used;
+    track(text, false);
+    return text;
+}
+
+void text_free(char *text)
+{
+    untrack(text);
+    free(text);
+}
+
+/* --- spawning --------------------------------------------------------------------------- */
+
+static void describe_command(char *out, size_t out_bytes, const char *const *argv)
+{
+    size_t used = (size_t)snprintf(out, out_bytes, "murphy");
+    for (size_t i = 0; argv[i] && used < out_bytes; i++) {
+        bool is_plain = argv[i][0] != '\0' && strpbrk(argv[i], " \t\n'\"\\$*?;&|<>()") == NULL;
+        used += (size_t)snprintf(out + used, out_bytes - used, is_plain ? " %s" : " '%s'",
+                                 argv[i]);
+    }
+}
+
+/* The child's environment: ours, with opts->env_add entries added or replacing. */
+static size_t build_env(char **envp, const struct spawn_opts *opts)
+{
+    size_t count = 0;
+    for (char **e = environ; *e && count < ENV_MAX - 64; e++) {
+        bool is_replaced = false;
+        for (const char *const *add = opts ? opts->env_add : NULL; add && *add; add++) {
+            size_t name_len = strcspn(*add, "=");
+            if (strncmp(*e, *add, name_len + 1) == 0) is_replaced = true;
+        }
+        if (!is_replaced) envp[count++] = *e;
+    }
+    for (const char *const *add = opts ? opts->env_add : NULL; add && *add && count < ENV_MAX - 1;
+         add++)
+        envp[count++] = (char *)*add;
+    envp[count] = NULL;
+    return count;
+}
+
+int spawn_start(struct spawn_child *child, const struct spawn_opts *opts,
+                const char *const *argv)
+{
+    memset(child, 0, sizeof *child);
+    char *args[SPAWN_ARGS_MAX + 2];
+    size_t argc = 0;
+    args[argc++] = (char *)MURPHY_BIN;
+    for (size_t i = 0; argv[i]; i++) {
+        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX, "too many arguments");
+        args[argc++] = (char *)argv[i];
+    }
+    args[argc] = NULL;
+    static char *envp[ENV_MAX];
+    build_env(envp, opts);
+    describe_command(child->cmd, sizeof child->cmd, argv);
+    unsigned n = ++spawn_counter;
+    snprintf(child->out_path, sizeof child->out_path, "%s/spawn-%03u.out", tmp_dir(), n);
+    snprintf(child->err_path, sizeof child->err_path, "%s/spawn-%03u.err", tmp_dir(), n);
+    const char *cwd = opts && opts->cwd ? opts->cwd : tmp_dir();
+    bool is_unprivileged = opts && opts->is_unprivileged && geteuid() == 0;
+
+    int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out_fd = open(child->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err_fd = open(child->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0) {
+        int saved = errno;
+        if (in_fd >= 0) close(in_fd);
+        if (out_fd >= 0) close(out_fd);
+        if (err_fd >= 0) close(err_fd);
+        errno = saved;
+        return -1;
+    }
+    /* nobody must be able to write its output files and enter the directory */
+    bool is_ready = !is_unprivileged || (fchown(out_fd, NOBODY_ID, NOBODY_ID) == 0 &&
+                                         fchown(err_fd, NOBODY_ID, NOBODY_ID) == 0 &&
+                                         chmod(tmp_dir(), 0755) == 0);
+    if (!is_ready) {
+        int saved = errno;
+        close(in_fd);
+        close(out_fd);
+        close(err_fd);
+        errno = saved;
+        return -1;
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child: async-signal-safe calls only, then exec */
+        if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
+        if (chdir(cwd) != 0) _exit(126);
+        if (is_unprivileged && (setgroups(0, NULL) != 0 || setgid(NOBODY_ID) != 0 ||
+                                setuid(NOBODY_ID) != 0))
+            _exit(126);
+        /* murphy starts as from a shell: default dispositions, nothing blocked */
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(args[0], args, envp);
+        _exit(127);
+    }
+    int saved = errno;
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    if (pid < 0) {
+        errno = saved;
+        return -1;
+    }
+    child->pid = pid;
+    return 0;
+}
+
+void sleep_ns(int64_t ns)
+{
+    struct timespec left = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+    }
+}
+
+double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void spawn_wait(struct spawn_child *child, struct spawn_result *result, double timeout_s)
+{
+    memset(result, 0, sizeof *result);
+    snprintf(result->cmd, sizeof result->cmd, "%s", child->cmd);
+    double start = now_s();
+    bool has_timed_out = false;
+    int status = 0;
+    for (;;) {
+        pid_t got = wait4(child->pid, &status, WNOHANG, &result->usage);
+        if (got == child->pid) break;
+        cr_assert(got == 0 || errno == EINTR, "wait4(%d): %s", (int)child->pid, strerror(errno));
+        if (!has_timed_out && now_s() - start > timeout_s) {
+            kill(child->pid, SIGKILL);
+            has_timed_out = true;
+        }
+        sleep_ns(200000);
+    }
+    result->elapsed_s = now_s() - start;
+    result->has_exited = WIFEXITED(status);
+    result->exit_code = result->has_exited ? WEXITSTATUS(status) : -1;
+    result->has_signal = WIFSIGNALED(status);
+    result->signo = result->has_signal ? WTERMSIG(status) : 0;
+    result->out = read_file(child->out_path, &result->out_bytes);
+    result->err = read_file(child->err_path, &result->err_bytes);
+    if (!result->out) track(result->out = calloc(1, 1), false);
+    if (!result->err) track(result->err = calloc(1, 1), false);
+    cr_assert(result->out && result->err, "out of memory");
+    cr_assert(!has_timed_out, "%s did not finish within %.0f s (killed)\nstderr: %s",
+              result->cmd, timeout_s, result->err);
+    cr_assert(!(result->has_exited && result->exit_code == 127), "could not exec %s",
+              MURPHY_BIN);
+    cr_assert(!(result->has_exited && result->exit_code == 126),
+              "could not set up the child for %s (redirection, directory or user)", result->cmd);
+}
+
+void spawn_result_free(struct spawn_result *result)
+{
+    text_free(result->out);
+    text_free(result->err);
+    result->out = result->err = NULL;
+}
+
+/* Sanitizer builds are about three times slower; the limit only catches a hang. */
+#define SPAWN_TIMEOUT_S 300.0
+
+void spawn_run(struct spawn_result *result, const struct spawn_opts *opts,
+               const char *const *argv)
+{
+    struct spawn_child child;
+    cr_assert_eq(spawn_start(&child, opts, argv), 0, "cannot start %s: %s", MURPHY_BIN,
+                 strerror(errno));
+    spawn_wait(&child, result, SPAWN_TIMEOUT_S);
+}
+
+void murphy(struct spawn_result *result, ...)
+{
+    const char *argv[SPAWN_ARGS_MAX + 1];
+    size_t argc = 0;
+    va_list ap;
+    va_start(ap, result);
+    for (const char *a; (a = va_arg(ap, const char *));) {
+        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX, "too many arguments");
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    spawn_run(result, NULL, argv);
+}
+
+const char *spawn_describe(const struct spawn_result *result, char *out, size_t out_bytes)
+{
+    if (result->has_exited) snprintf(out, out_bytes, "exit %d", result->exit_code);
+    else if (result->has_signal)
+        snprintf(out, out_bytes, "killed by signal %d (%s)", result->signo,
+                 strsignal(result->signo));
+    else snprintf(out, out_bytes, "ended oddly");
+    return out;
+}
+
+/* --- reading output ---------------------------------------------------------------------- */
+
+bool line_value(const char *text, const char *key, char *out, size_t out_bytes)
+{
+    size_t key_len = strlen(key);
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > key_len + 1 && strncmp(line, key, key_len) == 0 && line[key_len] == ':' &&
+            line[key_len + 1] == ' ') {
+            size_t value_len = len - key_len - 2;
+            if (value_len >= out_bytes) value_len = out_bytes - 1;
+            memcpy(out, line + key_len + 2, value_len);
+            out[value_len] = '\0';
+            return true;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+uint64_t result_hash(const struct spawn_result *result)
+{
+    char value[64];
+    cr_assert(line_value(result->out, "hash", value, sizeof value),
+              "%s printed no 'hash:' line\nstdout: %s\nstderr: %s", result->cmd, result->out,
+              result->err);
+    cr_assert_eq(strlen(value), 16u, "%s: hash '%s' is not 16 hex digits", result->cmd, value);
+    cr_assert_eq(strspn(value, "0123456789abcdef"), 16u, "%s: hash '%s' is not 16 hex digits",
+                 result->cmd, value);
+    return (uint64_t)strtoull(value, NULL, 16);
+}
+
+uint64_t result_events(const struct spawn_result *result)
+{
+    char value[64];
+    cr_assert(line_value(result->out, "events", value, sizeof value),
+              "%s printed no 'events:' line\nstdout: %s", result->cmd, result->out);
+    char *end = NULL;
+    uint64_t n = (uint64_t)strtoull(value, &end, 10);
+    cr_assert(end != value && *end == '\0', "%s: 'events: %s' is not a count", result->cmd,
+              value);
+    return n;
+}
+
+size_t count_lines_with(const char *text, const char *needle)
+{
+    size_t count = 0;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *hit = strstr(line, needle);
+        if (hit && hit < line + len) count++;
+        line = end ? end + 1 : NULL;
+    }
+    return count;
+}
+
+uint64_t run_hash(const char *scenario, uint64_t seed, ...)
+{
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
+    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", scenario, "--seed", seed_text, "--quiet"};
+    size_t argc = 5;
+    bool names_db = false;
+    va_list ap;
+    va_start(ap, seed);
+    for (const char *a; (a = va_arg(ap, const char *));) {
+        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX - 1, "too many arguments");
+        names_db = names_db || strcmp(a, "--db") == 0 || strcmp(a, "--no-db") == 0;
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    if (!names_db) argv[argc++] = "--no-db";
+    argv[argc] = NULL;
+    struct spawn_result r;
+    spawn_run(&r, NULL, argv);
+    char how[64];
+    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
+              spawn_describe(&r, how, sizeof how), r.err);
+    uint64_t hash = result_hash(&r);
+    spawn_result_free(&r);
+    return hash;
+}
+
+/* --- records ----------------------------------------------------------------------------- */
+
+sqlite3 *db_open(const char *path, bool is_writable)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, is_writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        char message[512];
+        snprintf(message, sizeof message, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        cr_assert_fail("cannot open %s: %s", path, message);
+    }
+    sqlite3_busy_timeout(db, 10000);
+    track(db, true);
+    return db;
+}
+
+void db_close(sqlite3 *db)
+{
+    if (!db) return;
+    untrack(db);
+    close_db(db);
+}
+
+static sqlite3_stmt *prepare_bound(sqlite3 *db, const char *sql, int64_t p1, int64_t p2)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    cr_assert_eq(rc, SQLITE_OK, "cannot prepare '%s': %s", sql, sqlite3_errmsg(db));
+    int params = sqlite3_bind_parameter_count(s);
+    if (params >= 1) sqlite3_bind_int64(s, 1, p1);
+    if (params >= 2) sqlite3_bind_int64(s, 2, p2);
+    return s;
+}
+
+int64_t db_int(sqlite3 *db, const char *sql, int64_t p1, int64_t p2)
+{
+    sqlite3_stmt *s = prepare_bound(db, sql, p1, p2);
+    int rc = sqlite3_step(s);
+    cr_assert_eq(rc, SQLITE_ROW, "'%s' gave no row: %s", sql, sqlite3_errmsg(db));
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+bool db_text(sqlite3 *db, const char *sql, int64_t p1, char *out, size_t out_bytes)
+{
+    sqlite3_stmt *s = prepare_bound(db, sql, p1, 0);
+    bool has_row = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
+    if (has_row) snprintf(out, out_bytes, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return has_row;
+}
+
+int64_t db_exec(sqlite3 *db, const char *sql, int64_t p1, int64_t p2)
+{
+    sqlite3_stmt *s = prepare_bound(db, sql, p1, p2);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    cr_assert(rc == SQLITE_DONE || rc == SQLITE_ROW, "'%s' failed: %s", sql, sqlite3_errmsg(db));
+    return sqlite3_changes(db);
+}
+
+bool db_prepares(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    sqlite3_finalize(s);
+    return rc == SQLITE_OK;
+}
