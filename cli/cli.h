@@ -49,6 +49,14 @@ int cli_parse_u64(const char *text, const char *what, uint64_t *out);
 int cli_parse_time(const char *text, const char *what, int64_t *ns);
 bool cli_wants_help(int argc, char **argv);
 
+/* Parses `DB [--run ID]` for the reading commands (cmd names the command in errors).
+ * Returns an exit status. */
+int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_path,
+                      uint64_t *run_id);
+/* Opens the database read-only and loads the run (the newest when run_id is 0); prints
+ * what went wrong and returns the exit status. On success the caller frees both. */
+int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct an_run *run);
+
 /* Finds a scenario by path or by name in the scenario directories; returns 0 and writes
  * the path, or -1 (message printed). */
 int cli_find_scenario(const char *name_or_path, char *path, size_t path_bytes);
@@ -70,5 +78,7 @@ void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          char *const *overrides, size_t override_count, const char *db_path,
                          uint64_t stop_at_seq);
 void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *report);
+/* Opens the database, builds the run's report and prints it; returns the exit status. */
+int cli_report_run(const char *db_path, uint64_t run_id);
 
 #endif

@@ -203,16 +203,8 @@ int cmd_log(int argc, char **argv)
     if (status != CLI_EXIT_OK) return status;
     struct an_db *db = NULL;
     struct an_run run;
-    char err[AN_ERR_BYTES];
-    if (an_db_open(a.db_path, &db, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        return CLI_EXIT_IO;
-    }
-    if (an_run_load(db, (int64_t)a.run_id, &run, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        an_db_close(db);
-        return CLI_EXIT_USAGE;
-    }
+    status = cli_open_run(a.db_path, a.run_id, &db, &run);
+    if (status != CLI_EXIT_OK) return status;
     status = print_log(db, &run, &a);
     an_run_free(&run);
     an_db_close(db);

@@ -157,33 +157,12 @@ int cmd_replay(int argc, char **argv)
     }
     const char *db_path = NULL;
     uint64_t run_id = 0;
-    int status = CLI_EXIT_OK;
-    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
-        const char *v = NULL;
-        if (cli_opt(argc, argv, &i, "--run", &v, &status)) {
-            if (v && cli_parse_u64(v, "--run", &run_id) != 0) status = CLI_EXIT_USAGE;
-        } else if (argv[i][0] == '-' || db_path) {
-            cli_error("replay: unexpected '%s' (see murphy replay --help)", argv[i]);
-            status = CLI_EXIT_USAGE;
-        } else db_path = argv[i];
-    }
+    int status = cli_parse_db_args(argc, argv, "replay", &db_path, &run_id);
     if (status != CLI_EXIT_OK) return status;
-    if (!db_path) {
-        cli_error("replay: which database? (see murphy replay --help)");
-        return CLI_EXIT_USAGE;
-    }
     struct an_db *db = NULL;
     struct an_run run;
-    char err[AN_ERR_BYTES];
-    if (an_db_open(db_path, &db, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        return CLI_EXIT_IO;
-    }
-    if (an_run_load(db, (int64_t)run_id, &run, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        an_db_close(db);
-        return CLI_EXIT_USAGE;
-    }
+    status = cli_open_run(db_path, run_id, &db, &run);
+    if (status != CLI_EXIT_OK) return status;
     print_differences(&run);
     status = replay_run(db, &run);
     an_run_free(&run);

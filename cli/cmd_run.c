@@ -108,26 +108,6 @@ static const char *status_of(enum sim_run_end end, uint64_t violations)
     return violations ? "violated" : "ok";
 }
 
-static int report_from_db(const char *db_path, int64_t run_id)
-{
-    struct an_db *db = NULL;
-    struct an_run run;
-    struct an_report report;
-    char err[AN_ERR_BYTES];
-    if (an_db_open(db_path, &db, err, sizeof err) != 0 ||
-        an_run_load(db, run_id, &run, err, sizeof err) != 0) {
-        an_db_close(db);
-        cli_error("%s", err);
-        return CLI_EXIT_IO;
-    }
-    int rc = an_report_build(db, &run, &report, err, sizeof err);
-    if (rc == 0) cli_print_report(stdout, &run, &report);
-    else cli_error("%s", err);
-    an_run_free(&run);
-    an_db_close(db);
-    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_IO;
-}
-
 static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_run_end end,
                   int64_t run_id, const struct run_args *a, const char *path)
 {
@@ -151,7 +131,7 @@ static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_ru
         }
     }
     if (exit_status != CLI_EXIT_IO && !a->is_quiet && rec) {
-        int rc = report_from_db(a->db_path, run_id);
+        int rc = cli_report_run(a->db_path, (uint64_t)run_id);
         if (rc != CLI_EXIT_OK) exit_status = rc;
         putchar('\n');
     }

@@ -128,6 +128,42 @@ bool cli_wants_help(int argc, char **argv)
     return false;
 }
 
+int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_path,
+                      uint64_t *run_id)
+{
+    int status = CLI_EXIT_OK;
+    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
+        const char *v = NULL;
+        if (cli_opt(argc, argv, &i, "--run", &v, &status)) {
+            if (v && cli_parse_u64(v, "--run", run_id) != 0) status = CLI_EXIT_USAGE;
+        } else if (argv[i][0] == '-' || *db_path) {
+            cli_error("%s: unexpected '%s' (see murphy %s --help)", cmd, argv[i], cmd);
+            status = CLI_EXIT_USAGE;
+        } else *db_path = argv[i];
+    }
+    if (status == CLI_EXIT_OK && !*db_path) {
+        cli_error("%s: which database? (see murphy %s --help)", cmd, cmd);
+        status = CLI_EXIT_USAGE;
+    }
+    return status;
+}
+
+int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct an_run *run)
+{
+    char err[AN_ERR_BYTES];
+    if (an_db_open(db_path, db, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return CLI_EXIT_IO;
+    }
+    if (an_run_load(*db, (int64_t)run_id, run, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        an_db_close(*db);
+        *db = NULL;
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 const char *cli_scenario_dirs(char *out, size_t out_bytes)
 {
     const char *env = getenv("MURPHY_SCENARIO_PATH");

@@ -9,6 +9,7 @@
  * of one class never shifts the draws of another. Knows nothing about what messages
  * mean. */
 #include "internal.h"
+#include "u64map.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,7 @@ void sim__msg_free(struct sim_world *world, uint32_t slot)
 
 static size_t link_hash(uint32_t source, uint32_t target, size_t cap)
 {
-    uint64_t x = ((uint64_t)source << 32) | target;
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    return (size_t)x & (cap - 1);
+    return (size_t)sim_mix64(((uint64_t)source << 32) | target) & (cap - 1);
 }
 
 static int link_index_grow(struct sim_world *world)

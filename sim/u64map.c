@@ -7,13 +7,7 @@
 
 #include "assert.h"
 
-static size_t slot_of(uint64_t key, size_t cap)
-{
-    key ^= key >> 33;
-    key *= UINT64_C(0xff51afd7ed558ccd);
-    key ^= key >> 33;
-    return (size_t)key & (cap - 1);
-}
+static size_t slot_of(uint64_t key, size_t cap) { return (size_t)sim_mix64(key) & (cap - 1); }
 
 static int grow(struct sim_u64map *map)
 {

@@ -7,6 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A 64-bit finaliser (MurmurHash3's fmix64): spreads keys over hash slots. */
+static inline uint64_t sim_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
 struct sim_u64map {
     uint64_t *keys; /* 0 marks an empty slot */
     void **values;
