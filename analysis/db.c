@@ -126,8 +126,9 @@ static void count_recorded(struct an_db *db, struct an_run *run)
 static int load_overrides(struct an_db *db, struct an_run *run, char *err, size_t err_bytes)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db->db, "SELECT text FROM run_overrides WHERE run_id=? ORDER BY position",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db->db,
+                           "SELECT text FROM run_overrides WHERE run_id=? ORDER BY position", -1,
+                           &s, NULL) != SQLITE_OK) {
         snprintf(err, err_bytes, "reading overrides: %s", sqlite3_errmsg(db->db));
         return -1;
     }

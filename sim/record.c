@@ -170,7 +170,8 @@ static bool prepare_all(struct sim_recorder *rec)
     SIM_ASSERT(used < sizeof sql);
     return prepare(rec, sql, &rec->insert_many) &&
            prepare(rec, "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &rec->insert_one) &&
-           prepare(rec, "INSERT INTO ops VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &rec->insert_op) &&
+           prepare(rec, "INSERT INTO ops VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   &rec->insert_op) &&
            prepare(rec, "INSERT INTO annotations VALUES (?,?,?,?,?)", &rec->insert_annotation) &&
            prepare(rec, "INSERT INTO violations VALUES (?,?,?,?,?,?)", &rec->insert_violation) &&
            prepare(rec, "INSERT INTO metrics VALUES (?,?,?,?)", &rec->insert_metric);
@@ -394,7 +395,7 @@ int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_scenario *scn, 
     return SIM_OK;
 }
 
-/* --- events ------------------------------------------------------------------------------------- */
+/* --- events ----------------------------------------------------------------------------------- */
 
 static void bind_event(struct sim_recorder *rec, sqlite3_stmt *s, int base,
                        const struct sim_event *ev)

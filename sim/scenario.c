@@ -345,7 +345,7 @@ static int load_group_settings(struct loader *ld, struct sim_group *g)
     return 0;
 }
 
-/* --- [link.*] ---------------------------------------------------------------------------------- */
+/* --- [link.*] --------------------------------------------------------------------------------- */
 
 static const char *const link_key_names[SIM_LINK_KEY_COUNT] = {
     [SIM_LINK_DELAY] = "delay",         [SIM_LINK_LOSS] = "loss",
@@ -490,7 +490,7 @@ void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source, uint32_t 
     }
 }
 
-/* --- [faults] ------------------------------------------------------------------------------------ */
+/* --- [faults] --------------------------------------------------------------------------------- */
 
 static const char *const fault_usage =
     "expected 'at TIME partition A / B [for D]', 'at TIME cut A -> B [for D]', "
@@ -679,7 +679,7 @@ static int load_faults(struct loader *ld)
     return 0;
 }
 
-/* --- the whole file ------------------------------------------------------------------------------ */
+/* --- the whole file --------------------------------------------------------------------------- */
 
 static bool is_known_section(const char *section)
 {
@@ -698,7 +698,8 @@ static void expected_keys(const struct loader *ld, const char *section, char *ou
         snprintf(out, bytes, "%s", fixed);
         return;
     }
-    size_t used = (size_t)snprintf(out, bytes, "model, count, clock_offset, clock_drift, inbox_max");
+    size_t used =
+        (size_t)snprintf(out, bytes, "model, count, clock_offset, clock_drift, inbox_max");
     for (uint32_t g = 0; g < ld->scn->group_count; g++) {
         const struct sim_group *grp = &ld->scn->groups[g];
         if (strcmp(section + 5, grp->name) != 0) continue;
