@@ -9,6 +9,9 @@
 #define SIM_ASSERT(cond) \
     ((cond) ? (void)0 : sim__assert_fail(#cond, __FILE__, __LINE__))
 
+/* A place the code must never reach (a switch over a closed set, say). */
+#define SIM_UNREACHABLE(what) sim__assert_fail("unreachable: " what, __FILE__, __LINE__)
+
 /* O(n) consistency checks; on in every build we ship, including CI. */
 #define SIM_ASSERT_SLOW(cond) SIM_ASSERT(cond)
 

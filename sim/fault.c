@@ -38,6 +38,6 @@ void sim__fault_apply(struct sim_world *world, uint32_t index)
         for (uint32_t i = 0; i < f->a.count; i++)
             sim__node_pause(world, f->a.first + i, f->duration_ns, index);
         break;
-    default: SIM_ASSERT(!"unknown fault action");
+    default: SIM_UNREACHABLE("unknown fault action");
     }
 }

@@ -466,7 +466,7 @@ static const struct sim_param_value *param(const struct murphy_node *n, const ch
             return v;
         }
     }
-    SIM_ASSERT(!"the model reads a parameter it did not declare");
+    SIM_UNREACHABLE("the model reads a parameter it did not declare");
     return NULL;
 }
 
@@ -479,7 +479,7 @@ int64_t murphy_param_i64(const struct murphy_node *n, const char *name)
             return v->i64;
         }
     }
-    SIM_ASSERT(!"the model reads a parameter it did not declare");
+    SIM_UNREACHABLE("the model reads a parameter it did not declare");
     return 0;
 }
 

@@ -78,7 +78,12 @@ struct item {
 };
 
 #define CHUNK_ITEMS 4096
-#define CHUNKS_IN_FLIGHT 4    /* bounds the memory between loop and writer */
+/* Bounds the memory between loop and writer (~460 KiB a chunk). A COMMIT or a WAL
+ * checkpoint stalls the writer for longer than a few chunks of loop time; 32 absorb
+ * that (bench/README.md: with 4 the loop waited ~1 s per 5 M events). */
+#define CHUNKS_IN_FLIGHT 32
+
+#define CHUNK_ARENA_BYTES (64u * 1024u) /* texts of a chunk; grows for long texts only */
 
 struct chunk {
     struct item items[CHUNK_ITEMS];
@@ -672,7 +677,7 @@ static uint32_t arena_put(struct sim_recorder *rec, struct chunk *c, const char 
     if (!text) return TEXT_NONE;
     size_t bytes = strlen(text) + 1;
     if (c->arena_used + bytes > c->arena_cap) {
-        size_t cap = c->arena_cap ? c->arena_cap : 65536;
+        size_t cap = c->arena_cap ? c->arena_cap : CHUNK_ARENA_BYTES;
         while (cap < c->arena_used + bytes) cap *= 2;
         char *arena = realloc(c->arena, cap);
         if (!arena || cap > UINT32_MAX) {
@@ -731,6 +736,12 @@ void sim_rec_metric(struct sim_recorder *rec, const char *name, double value, co
     it->text_at[1] = arena_put(rec, rec->filling, unit);
 }
 
+static void touch_pages(void *p, size_t bytes)
+{
+    volatile unsigned char *b = p;
+    for (size_t i = 0; i < bytes; i += 4096) b[i] = 0;
+}
+
 static int start_writer(struct sim_recorder *rec)
 {
     if (mtx_init(&rec->lock, mtx_plain) != thrd_success) return -1;
@@ -741,6 +752,16 @@ static int start_writer(struct sim_recorder *rec)
     for (int i = 0; i < CHUNKS_IN_FLIGHT + 1; i++) {
         struct chunk *c = calloc(1, sizeof *c);
         if (!c) return -1;
+        c->arena_cap = CHUNK_ARENA_BYTES;
+        c->arena = calloc(1, c->arena_cap);
+        if (!c->arena) {
+            free(c);
+            return -1;
+        }
+        /* touch every page now, so the recorder's memory is the same from the first event
+         * on whatever the length of the run (calloc's pages are mapped lazily) */
+        touch_pages(c, sizeof *c);
+        touch_pages(c->arena, c->arena_cap);
         if (i == 0) rec->filling = c;
         else rec->spare[rec->spare_count++] = c;
     }

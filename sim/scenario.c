@@ -380,7 +380,7 @@ static int load_link_key(struct loader *ld, struct sim_ini_entry *e, enum sim_li
         return 0;
     case SIM_LINK_KEY_COUNT: break;
     }
-    SIM_ASSERT(!"unknown link key");
+    SIM_UNREACHABLE("unknown link key");
     return SIM_EINPUT;
 }
 
@@ -855,7 +855,7 @@ const struct sim_group *sim_scn_node_group(const struct sim_scenario *scn, uint3
         if (index - scn->groups[g].first_node < scn->groups[g].node_count &&
             index >= scn->groups[g].first_node)
             return &scn->groups[g];
-    SIM_ASSERT(!"every node belongs to a group");
+    SIM_UNREACHABLE("every node belongs to a group");
     return NULL;
 }
 

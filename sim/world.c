@@ -196,7 +196,7 @@ static void dispatch(struct sim_world *world, const struct sim_qentry *e)
     case SIM_Q_WORK_DONE: sim__node_work_done(world, e->a, e->b); break;
     case SIM_Q_FAULT: sim__fault_apply(world, e->a); break;
     case SIM_Q_RESUME: sim__node_resume(world, e->a, e->b); break;
-    default: SIM_ASSERT(!"unknown queue entry type");
+    default: SIM_UNREACHABLE("unknown queue entry type");
     }
 }
 

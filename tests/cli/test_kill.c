@@ -104,7 +104,8 @@ static uint64_t assert_prefix(sqlite3 *killed, sqlite3 *reference, const char *w
         cr_assert_eq(sqlite3_step(r), SQLITE_ROW, "%s: more events (%" PRIu64 "+) than the"
                      " uninterrupted run", what, rows + 1);
         cr_assert_eq(sqlite3_column_int64(k, 0), (int64_t)rows, "%s: row %" PRIu64 " has seq %"
-                     PRId64 " (seqs must be dense)", what, rows, sqlite3_column_int64(k, 0));
+                     PRId64 " (seqs must be dense)", what, rows,
+                     (int64_t)sqlite3_column_int64(k, 0));
         for (int col = 1; col < 5; col++) {
             bool same = sqlite3_column_type(k, col) == sqlite3_column_type(r, col);
             if (same && sqlite3_column_type(k, col) == SQLITE_TEXT)

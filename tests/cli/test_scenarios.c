@@ -246,7 +246,7 @@ Test(scenarios, report_prints_percentiles_and_causes)
                             " AND f = 'echo'", rec.run_id, 0);
     cr_assert_eq((int64_t)ok, ok_ops, "report says %llu ok, the record %" PRId64, ok, ok_ops);
     /* printed with 3 decimals of its unit: within half a unit of the last digit */
-    double tolerance = max_ns >= 1e9 ? 5e5 : max_ns >= 1e6 ? 5e2 : 0.5;
+    double tolerance = max_ns >= 1000000000 ? 5e5 : max_ns >= 1000000 ? 5e2 : 0.5;
     cr_assert(q[4] > (double)max_ns - tolerance && q[4] < (double)max_ns + tolerance,
               "report max %.0f ns, record %" PRId64 " ns", q[4], max_ns);
     /* the cause table: each cause with the record's count, and the total */
