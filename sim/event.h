@@ -24,8 +24,10 @@ enum sim_event_kind {
     SIM_EV_NODE_START,   /* node */
     SIM_EV_SEND,         /* node=source peer=target obj=msg ref=reply_to aux=class arg=bytes */
     SIM_EV_ENQUEUE,      /* like SEND; arg = messages ahead of it in the sender's queue */
-    SIM_EV_DROP,         /* node where dropped, peer=other end, obj=msg, aux=reason;
-                            arg=the cutting fault's index for a partition drop */
+    SIM_EV_DROP,         /* obj=msg, aux=reason; node=the sender and peer=the target for
+                            drops by the link (loss, partition, queue_full), node=the target
+                            and peer=the sender for drops by the node (node_down,
+                            inbox_full); arg=the cutting fault's index for a partition drop */
     SIM_EV_DUPLICATE,    /* node=source peer=target obj=msg */
     SIM_EV_CORRUPT,      /* node=source peer=target obj=msg arg=byte offset flipped */
     SIM_EV_DELIVER,      /* node=target peer=source obj=msg ref=reply_to aux=class arg=transit ns */

@@ -15,6 +15,7 @@
 #include "queue.h"
 #include "rng.h"
 #include "scenario.h"
+#include "u64map.h"
 #include "units.h"
 #include "world.h"
 
@@ -152,6 +153,7 @@ struct sim_world {
 
     struct sim_rng_keys rng_keys;
     uint64_t next_op_id;
+    struct sim_u64map open_ops;    /* op id -> invoking node, until completed */
 
     uint64_t event_count;          /* next seq */
     uint64_t stop_at_seq;          /* sim_debug_break() is called before emitting it */

@@ -226,7 +226,9 @@ static int64_t transmit(struct sim_world *world, struct sim_link *l, uint64_t ms
     if (start_ns > world->now_ns)
         sim__emit(world, SIM_EV_ENQUEUE, l->source_node, l->target_node, traffic_class, msg_id,
                   reply_to, (int64_t)l->tx_ends.count, NULL);
-    SIM_ASSERT(sim_add_ns(start_ns, tx_ns, &end_ns) == 0);
+    /* a slow link with a deep queue can push departures past any run: saturate there */
+    if (sim_add_ns(start_ns, tx_ns, &end_ns) != 0 || end_ns > SIM_RUN_NS_MAX * 2)
+        end_ns = SIM_RUN_NS_MAX * 2;
     l->tx_busy_until_ns = end_ns;
     if (sim__ring_push(&l->tx_ends, &end_ns) != 0) world->is_out_of_memory = true;
     return end_ns;

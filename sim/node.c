@@ -11,6 +11,7 @@
  *   up --pause--> paused --resume--> up        (sim__node_pause / sim__node_resume)
  *   up/paused --crash--> crashed --restart--> up  (sim__node_crash / sim__node_restart) */
 #include "internal.h"
+#include "u64map.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,7 @@ static void drain_inbox(struct sim_world *world, struct murphy_node *n)
             execute_timer(world, item.slot);
         } else {
             timer_free_slot(world, item.slot); /* cancelled while it waited */
+            if (world->timers_dead_in_queue) world->timers_dead_in_queue--;
         }
     }
 }
@@ -259,6 +261,7 @@ void murphy_work(struct murphy_node *n, int64_t duration_ns, uint64_t work_id)
 {
     SIM_ASSERT(n->is_in_callback);
     SIM_ASSERT(duration_ns >= 0);
+    SIM_ASSERT(duration_ns <= SIM_RUN_NS_MAX);
     struct sim_work_item w = {work_id, duration_ns};
     if (n->is_busy || n->work_queue.count) {
         if (sim__ring_push(&n->work_queue, &w) != 0) n->world->is_out_of_memory = true;
@@ -406,6 +409,7 @@ uint64_t murphy_timer_set(struct murphy_node *n, int64_t delay_ns, uint64_t time
 {
     SIM_ASSERT(n->is_in_callback);
     SIM_ASSERT(delay_ns >= 0);
+    SIM_ASSERT(delay_ns <= SIM_RUN_NS_MAX); /* longer than any run: a bug of the model */
     struct sim_world *world = n->world;
     uint32_t slot = timer_alloc_slot(world);
     SIM_ASSERT(slot != SIM_SLOT_NONE);
@@ -521,6 +525,7 @@ uint64_t murphy_op_invoke(struct murphy_node *n, uint32_t process, const char *f
     SIM_ASSERT(n->is_in_callback);
     SIM_ASSERT(f != NULL);
     uint64_t op_id = ++n->world->next_op_id;
+    if (sim_u64map_put(&n->world->open_ops, op_id, n) != 0) n->world->is_out_of_memory = true;
     struct sim_event_text text = {{f, key, value}};
     sim__emit(n->world, SIM_EV_OP_INVOKE, n->index, SIM_NODE_NONE, 0, op_id, process,
               texts_hash(f, key, value), &text);
@@ -531,7 +536,9 @@ void murphy_op_complete(struct murphy_node *n, uint64_t op_id, enum murphy_op_ty
                         const char *result)
 {
     SIM_ASSERT(n->is_in_callback);
-    SIM_ASSERT(op_id > 0 && op_id <= n->world->next_op_id);
+    /* completing an operation twice, or one never invoked, is a bug of the model; caught
+     * here so that a run fails the same way with recording on or off */
+    SIM_ASSERT(sim_u64map_take(&n->world->open_ops, op_id) == n);
     SIM_ASSERT(type == MURPHY_OP_OK || type == MURPHY_OP_FAIL || type == MURPHY_OP_INFO);
     struct sim_event_text text = {{result, NULL, NULL}};
     sim__emit(n->world, SIM_EV_OP_COMPLETE, n->index, SIM_NODE_NONE, (unsigned)type, op_id, 0,

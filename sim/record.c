@@ -119,8 +119,9 @@ struct sim_recorder {
     uint64_t rows_since_commit;
     int64_t first_rowid, last_rowid;
     struct sim_u64map open_ops; /* op id -> struct pending_op */
-    bool has_failed;
+    bool has_failed;          /* the writer's (or, while it is idle, the caller's) */
     struct sim_diag error;
+    bool has_loop_failed;     /* the loop thread could not copy a text (out of memory) */
 };
 
 static bool fail(struct sim_recorder *rec, const char *what)
@@ -674,17 +675,16 @@ static void drain(struct sim_recorder *rec)
 
 static uint32_t arena_put(struct sim_recorder *rec, struct chunk *c, const char *text)
 {
-    if (!text) return TEXT_NONE;
+    if (!text || rec->has_loop_failed) return TEXT_NONE;
     size_t bytes = strlen(text) + 1;
     if (c->arena_used + bytes > c->arena_cap) {
         size_t cap = c->arena_cap ? c->arena_cap : CHUNK_ARENA_BYTES;
         while (cap < c->arena_used + bytes) cap *= 2;
-        char *arena = realloc(c->arena, cap);
-        if (!arena || cap > UINT32_MAX) {
-            free(arena == c->arena ? NULL : arena);
-            mtx_lock(&rec->lock);
-            fail(rec, "out of memory keeping texts for the writer");
-            mtx_unlock(&rec->lock);
+        char *arena = cap <= UINT32_MAX ? realloc(c->arena, cap) : NULL;
+        if (!arena) {
+            /* The loop's own failure, kept apart from the writer's: this thread must not
+             * touch the connection the writer may be using. Reported at the run's end. */
+            rec->has_loop_failed = true;
             return TEXT_NONE;
         }
         c->arena = arena;
@@ -796,11 +796,33 @@ static void write_open_op(void *ctx, uint64_t op_id, void *value)
     free_op(value);
 }
 
+/* After a failed write the open transaction is lost; the run is still marked, in a
+ * transaction of its own, so that it never stays `running`. Best effort: if even this
+ * fails, readers show the run as incomplete once this process is gone. */
+static void mark_error(struct sim_recorder *rec, const struct sim_run_result *result)
+{
+    sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(rec->db, "UPDATE runs SET status='error', end_reason=?, ended_at=?"
+                           " WHERE id=?", -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(s, 1, rec->error.message, -1, SQLITE_TRANSIENT);
+    bind_text(s, 2, result->ended_at);
+    sqlite3_bind_int64(s, 3, rec->run_id);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+}
+
 int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *result,
                     struct sim_diag *diag)
 {
     SIM_ASSERT(rec->run_id != 0);
     if (rec->has_writer) drain(rec); /* the writer is idle from here on */
+    if (rec->has_loop_failed && !rec->has_failed) {
+        rec->has_failed = true;
+        sim_diag_set(&rec->error, SIM_ENOMEM, NULL, 0, 0,
+                     "out of memory keeping texts for the writer");
+    }
     flush_batch(rec);
     if (sim_u64map_each_sorted(&rec->open_ops, write_open_op, rec) != 0)
         fail(rec, "out of memory writing open operations");
@@ -826,6 +848,7 @@ int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *resul
         sqlite3_finalize(s);
     }
     exec(rec, "COMMIT");
+    if (rec->has_failed) mark_error(rec, result);
     rec->run_id = 0;
     if (rec->has_failed) {
         *diag = rec->error;

@@ -21,6 +21,8 @@
 #define DEFAULT_INBOX_MAX 10000u
 #define DEFAULT_QUEUE_MAX 1000u
 
+__extension__ typedef __int128 i128;
+
 struct loader {
     struct sim_ini ini;
     struct sim_scenario *scn;
@@ -268,7 +270,18 @@ static int load_groups(struct loader *ld)
                              &count))
             return SIM_EINPUT;
         if (scn->node_count + (uint64_t)count > SIM_NODES_MAX)
-            return entry_error(ld, e, "brings the node total past SIM_NODES_MAX (%s)", "65535");
+            return sim_diag_set(ld->diag, SIM_ELIMIT, e ? e->file : ld->ini.file,
+                                e ? e->line : line, e ? e->column : 0,
+                                "[%s] brings the node total past SIM_NODES_MAX (65535)", section);
+        /* node names "GROUP.N" must fit, or two nodes would share a name (and a stream) */
+        char last_name[32] = "";
+        int suffix = count > 1 ? snprintf(last_name, sizeof last_name, ".%lld",
+                                          (long long)(count - 1)) : 0;
+        if (strlen(name) + (size_t)suffix >= SIM_NAME_BYTES_MAX)
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, line, 0,
+                                "[%s]: with count %lld its node names (%s%s) pass %u bytes; "
+                                "use a shorter group name", section, (long long)count, name,
+                                last_name, SIM_NAME_BYTES_MAX - 1);
         g->first_node = scn->node_count;
         g->node_count = (uint32_t)count;
         scn->node_count += (uint32_t)count;
@@ -331,6 +344,14 @@ static int load_group_settings(struct loader *ld, struct sim_group *g)
     if (e && parse_units(ld, e, SIM_UNIT_RATIO, -SIM_DRIFT_PPB_LIMIT, SIM_DRIFT_PPB_LIMIT,
                          "[-100000ppm, 100000ppm]", &g->clock_drift_ppb))
         return SIM_EINPUT;
+    /* every wall reading of the run must fit int64: start + offset + duration * (1+drift) */
+    i128 wall_start = (i128)ld->scn->wall_start_ns + g->clock_offset_ns;
+    i128 wall_end = wall_start + ld->scn->duration_ns +
+                    (i128)ld->scn->duration_ns * g->clock_drift_ppb / SIM_PPB_ONE;
+    if (wall_end > INT64_MAX || wall_start < 0)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
+                            "[%s]: wall_start + clock_offset + duration (with drift) leaves the "
+                            "range of wall-clock time (1970 to 2262)", section);
     int64_t inbox = DEFAULT_INBOX_MAX;
     e = take(ld, section, "inbox_max");
     if (e && parse_units(ld, e, SIM_UNIT_INT, 0, SIM_INBOX_MAX_LIMIT, "[0, 1000000]", &inbox))
@@ -446,8 +467,10 @@ static int load_links(struct loader *ld)
     };
     def->set_mask = (1u << SIM_LINK_KEY_COUNT) - 1;
     scn->link_rule_count = 1;
-    if (section_line(ld, "link.default") || sim_ini_find(&ld->ini, "link.default", "delay") ||
-        sim_ini_find(&ld->ini, "link.default", "loss")) {
+    bool has_default = section_line(ld, "link.default") != 0; /* or only from --set */
+    for (size_t i = 0; i < ld->ini.entry_count && !has_default; i++)
+        has_default = strcmp(ld->ini.entries[i].section, "link.default") == 0;
+    if (has_default) {
         unsigned mask = def->set_mask;
         if (load_link_rule(ld, "link.default", section_line(ld, "link.default"), def) != 0)
             return SIM_EINPUT;
@@ -642,7 +665,8 @@ static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
                 if (strcmp(ld->scn->faults[i].name, w[3]) == 0) f->heal_fault = i;
             if (f->heal_fault == UINT32_MAX)
                 return entry_error(ld, e, "heals '%.60s', which names no earlier fault", w[3]);
-        } else if (rest != 3 || for_ns >= 0) {
+        }
+        if ((rest != 3 && rest != 4) || for_ns >= 0) { /* a heal has no duration */
             return entry_error(ld, e, "%s", fault_usage);
         }
     } else if (strcmp(action, "crash") == 0 || strcmp(action, "restart") == 0 ||

@@ -129,9 +129,11 @@ int sim_world_create(const struct sim_scenario *scn, uint64_t seed, struct sim_w
     if (sim_queue_init(&world->queue, 1024) != 0) goto fail_hash;
     if (sim__net_init(world) != 0) goto fail_queue;
     if (sim__nodes_init(world) != 0) goto fail_net;
-    if (sim__faults_schedule(world) != 0) goto fail_nodes;
+    /* Starts first: a fault at t=0 then finds every node started (same instant, later
+     * seq), so it crashes or pauses a running node rather than one not yet begun. */
     for (uint32_t i = 0; i < world->node_count; i++)
         sim__schedule(world, 0, SIM_Q_START, i, 0);
+    if (sim__faults_schedule(world) != 0) goto fail_nodes;
     if (world->is_out_of_memory) goto fail_nodes;
     *out = world;
     return SIM_OK;
@@ -159,6 +161,7 @@ void sim_world_destroy(struct sim_world *world)
     sim_queue_deinit(&world->queue);
     sim_hash_destroy(world->hash);
     sim_rng_keys_free(&world->rng_keys);
+    sim_u64map_free(&world->open_ops);
     free(world);
 }
 

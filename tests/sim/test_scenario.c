@@ -314,6 +314,22 @@ Test(sim_scenario, set_reaches_link_sections_with_arrows)
     sim_scn_free(&scn);
 }
 
+/* Every key of [link.default] can come from --set alone, with no such section in the file
+ * (only delay and loss used to be looked for). */
+Test(sim_scenario, set_reaches_every_key_of_the_default_link)
+{
+    static const char *const sets[] = {"link.default.bandwidth=1Mbps", "link.default.queue=7",
+                                       "link.default.reorder_delay=3ms"};
+    struct sim_scenario scn;
+    load_ok_set(BASE, sets, 3, &scn);
+    struct sim_link_cfg cfg;
+    sim_scn_link_cfg(&scn, 1, 0, &cfg);
+    cr_assert_eq(cfg.bandwidth_bps, 1000000);
+    cr_assert_eq(cfg.queue_max, 7);
+    cr_assert_eq(cfg.reorder_delay_ns, sim_ms(3));
+    sim_scn_free(&scn);
+}
+
 /* --- faults ----------------------------------------------------------------------------- */
 
 static void expect_fault(const struct sim_scenario *scn, uint32_t i, const char *name,
@@ -438,6 +454,8 @@ Test(sim_scenario, fault_grammar_errors_say_what_was_expected)
     fails(BASE "[faults]\nf = at 1s heal g\ng = at 0s crash server\n", BASE_LINES + 2, 5,
           "names no earlier fault");
     fails(BASE "[faults]\nf = at 1s heal for 1s\n", BASE_LINES + 2, 5, "expected 'at TIME");
+    fails(BASE "[faults]\ng = at 0s partition client / server\nf = at 1s heal g for 5s\n",
+          BASE_LINES + 3, 5, "expected 'at TIME"); /* a heal has no duration */
     fails(BASE "[faults]\nf = at 1s flap client / server every 0s until 5s\n", BASE_LINES + 2, 5,
           "period must be above 0ns");
     fails(BASE "[faults]\nf = at 1s flap client / server every 1s\n", BASE_LINES + 2, 5,
@@ -541,8 +559,19 @@ Test(sim_scenario, group_limits_and_duplicates)
 {
     fails(BASE "[node.solo]\nmodel = echo_server\ncount = 0\n", BASE_LINES + 3, 9,
           "must be within");
-    fails(BASE "[node.a]\nmodel = echo_server\ncount = 65535\n", BASE_LINES + 3, 9,
-          "SIM_NODES_MAX");
+    const char *too_many = BASE "[node.a]\nmodel = echo_server\ncount = 65535\n";
+    fails_n(too_many, strlen(too_many), NULL, 0, SIM_ELIMIT, LABEL, BASE_LINES + 3, 9,
+            "SIM_NODES_MAX");
+    /* the group that passes the limit without a count key of its own (was a NULL deref) */
+    const char *implicit = "[scenario]\nduration = 1s\n[node.a]\nmodel = echo_server\n"
+                           "count = 65535\n[node.b]\nmodel = echo_server\n";
+    fails_n(implicit, strlen(implicit), NULL, 0, SIM_ELIMIT, LABEL, 6, 0, "SIM_NODES_MAX");
+    /* node names GROUP.N must fit SIM_NAME_BYTES_MAX, or two nodes would share a stream */
+    char long_names[256];
+    snprintf(long_names, sizeof long_names, "[scenario]\nduration = 1s\n[node.%s]\n"
+             "model = echo_server\ncount = 12\n",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    fails_n(long_names, strlen(long_names), NULL, 0, SIM_EINPUT, LABEL, 3, 0, "shorter");
     fails(BASE "clock_drift = 200000ppm\n", BASE_LINES + 1, 15, "must be within");
     fails("[scenario]\nduration = 1s\n[node.a b]\nmodel = echo_server\n", 3, -1, "");
 }

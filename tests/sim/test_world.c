@@ -1738,3 +1738,35 @@ Test(sim_world, nothing_left_to_happen_is_quiescence)
     cr_assert_str_eq(sim_run_end_name(r.end), "nothing left to happen");
     run_free(&r);
 }
+
+/* Faults at t=0 find every node started: a crash, a pause or a restart at 0s acts on a
+ * running node (a crash at 0s used to hit a node not yet started and abort). */
+Test(sim_world, faults_at_time_zero_act_on_started_nodes)
+{
+    static const char text[] =
+        "[scenario]\nduration = 1s\n"
+        "[node.server]\nmodel = echo_server\n"
+        "[node.client]\nmodel = client\ncount = 3\ntarget = server\n"
+        "[faults]\n"
+        "c = at 0s crash client.0\n"
+        "r = at 0s restart client.1\n"
+        "p = at 0s pause client.2 for 100ms\n";
+    struct run r;
+    run_text(&r, text, 1);
+    size_t starts = 0, first_fault = SIZE_MAX;
+    for (size_t i = 0; i < r.log.count; i++) {
+        const struct sim_event *ev = &r.log.items[i].ev;
+        if (ev->kind == SIM_EV_NODE_START) {
+            starts++;
+            cr_assert_eq(first_fault, SIZE_MAX, "every start precedes the first fault");
+        }
+        if (ev->kind == SIM_EV_FAULT && first_fault == SIZE_MAX) first_fault = i;
+    }
+    cr_assert_eq(starts, 4, "each node starts exactly once");
+    cr_assert_eq(count_kind(&r, SIM_EV_CRASH, node_named(&r, "client.0")), 1);
+    cr_assert_eq(count_kind(&r, SIM_EV_RESTART, node_named(&r, "client.1")), 1);
+    cr_assert_eq(count_kind(&r, SIM_EV_PAUSE, node_named(&r, "client.2")), 1);
+    cr_assert_gt(count_kind(&r, SIM_EV_OP_COMPLETE, node_named(&r, "client.1")), 0,
+                 "the restarted client works afterwards");
+    run_free(&r);
+}
