@@ -117,6 +117,7 @@ struct sim_recorder {
     struct sim_event batch[ROWS_PER_INSERT];
     int batch_count;
     uint64_t rows_since_commit;
+    bool in_tx;               /* a write transaction is open (the write lock is held) */
     int64_t first_rowid, last_rowid;
     struct sim_u64map open_ops; /* op id -> struct pending_op */
     bool has_failed;          /* the writer's (or, while it is idle, the caller's) */
@@ -148,9 +149,26 @@ static bool prepare(struct sim_recorder *rec, const char *sql, sqlite3_stmt **st
            fail(rec, "preparing a statement");
 }
 
+/* Opens a write transaction if none is: writes take the database's write lock only while
+ * they are being written, so several runs can record into one database at once. */
+static void begin_if_needed(struct sim_recorder *rec)
+{
+    if (rec->in_tx || rec->has_failed) return;
+    if (exec(rec, "BEGIN IMMEDIATE")) rec->in_tx = true;
+}
+
+static void commit_now(struct sim_recorder *rec)
+{
+    if (!rec->in_tx) return;
+    exec(rec, "COMMIT");
+    rec->in_tx = false;
+    rec->rows_since_commit = 0;
+}
+
 /* Runs a bound statement to completion and resets it. */
 static bool step(struct sim_recorder *rec, sqlite3_stmt *stmt, const char *what)
 {
+    begin_if_needed(rec);
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
@@ -161,6 +179,7 @@ static bool step(struct sim_recorder *rec, sqlite3_stmt *stmt, const char *what)
  * bindings need no clearing (a measurable cost per row). */
 static bool step_events(struct sim_recorder *rec, sqlite3_stmt *stmt)
 {
+    begin_if_needed(rec);
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     return rc == SQLITE_DONE || fail(rec, "inserting events");
@@ -183,6 +202,31 @@ static bool prepare_all(struct sim_recorder *rec)
            prepare(rec, "INSERT INTO metrics VALUES (?,?,?,?)", &rec->insert_metric);
 }
 
+/* Page size, WAL and the schema. Several writers may create the same database at once:
+ * switching to WAL needs the database to itself and does not wait on the busy timeout,
+ * so a busy or locked answer is retried (for up to ~20 s) rather than final. */
+static bool setup_database(struct sim_recorder *rec)
+{
+    static const char *const steps[] = {
+        /* 64 KiB pages (set before the file has any): fewer, larger page writes for an
+         * append-mostly table */
+        "PRAGMA page_size=65536", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+        "BEGIN IMMEDIATE", schema_sql,
+        "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')", "COMMIT",
+    };
+    for (int attempt = 0;; attempt++) {
+        int rc = SQLITE_OK;
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SQLITE_OK; i++)
+            rc = sqlite3_exec(rec->db, steps[i], NULL, NULL, NULL);
+        if (rc == SQLITE_OK) return true;
+        int primary = rc & 0xff;
+        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || attempt == 400)
+            return fail(rec, "setting up the database");
+        sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_sleep(50);
+    }
+}
+
 int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *diag)
 {
     *out = NULL;
@@ -202,13 +246,7 @@ int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *d
     }
     sqlite3_busy_timeout(rec->db, 10000);
     sqlite3_extended_result_codes(rec->db, 1);
-    /* 64 KiB pages (set before the file has any): fewer, larger page writes for an
-     * append-mostly table. */
-    bool ok = exec(rec, "PRAGMA page_size=65536") &&
-              exec(rec, "PRAGMA journal_mode=WAL") && exec(rec, "PRAGMA synchronous=NORMAL") &&
-              exec(rec, "BEGIN IMMEDIATE") && exec(rec, schema_sql) &&
-              exec(rec, "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')") &&
-              exec(rec, "COMMIT") && prepare_all(rec) &&
+    bool ok = setup_database(rec) && prepare_all(rec) &&
               (start_writer(rec) == 0 || fail(rec, "cannot start the writer thread"));
     if (!ok) {
         sim_diag_set(diag, SIM_EDB, path, 0, 0, "%s", rec->error.message);
@@ -388,11 +426,13 @@ int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_scenario *scn, 
     rec->first_rowid = rec->last_rowid = 0;
     /* The run row and what it simulated are committed before the first event, so even a
      * run killed at once is visible (and reads as incomplete). */
-    bool ok = exec(rec, "BEGIN IMMEDIATE") && insert_run_row(rec, scn, seed, meta) &&
-              insert_nodes(rec, scn) && insert_links(rec, scn) && insert_faults(rec, scn) &&
-              exec(rec, "COMMIT") && exec(rec, "BEGIN");
-    if (!ok) {
+    begin_if_needed(rec);
+    bool ok = rec->in_tx && insert_run_row(rec, scn, seed, meta) && insert_nodes(rec, scn) &&
+              insert_links(rec, scn) && insert_faults(rec, scn);
+    if (ok) commit_now(rec);
+    if (!ok || rec->has_failed) {
         sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+        rec->in_tx = false;
         rec->run_id = 0;
         *diag = rec->error;
         return SIM_EDB;
@@ -440,10 +480,7 @@ static void note_rowid(struct sim_recorder *rec, int rows)
 
 static void commit_if_due(struct sim_recorder *rec)
 {
-    if (rec->rows_since_commit < SIM_RECORD_BATCH_ROWS) return;
-    exec(rec, "COMMIT");
-    exec(rec, "BEGIN");
-    rec->rows_since_commit = 0;
+    if (rec->rows_since_commit >= SIM_RECORD_BATCH_ROWS) commit_now(rec);
 }
 
 static void flush_batch(struct sim_recorder *rec)
@@ -641,6 +678,10 @@ static int writer_main(void *arg)
         c->item_count = 0;
         c->arena_used = 0;
         mtx_lock(&rec->lock);
+        bool is_caught_up = rec->full_count == 0;
+        mtx_unlock(&rec->lock);
+        if (is_caught_up) commit_now(rec); /* nothing waiting: let other writers in */
+        mtx_lock(&rec->lock);
         rec->spare[rec->spare_count++] = c;
         rec->is_writer_busy = false;
         cnd_broadcast(&rec->changed);
@@ -802,6 +843,7 @@ static void write_open_op(void *ctx, uint64_t op_id, void *value)
 static void mark_error(struct sim_recorder *rec, const struct sim_run_result *result)
 {
     sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
+    rec->in_tx = false;
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(rec->db, "UPDATE runs SET status='error', end_reason=?, ended_at=?"
                            " WHERE id=?", -1, &s, NULL) != SQLITE_OK)
@@ -847,7 +889,7 @@ int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *resul
         step(rec, s, "finishing the run");
         sqlite3_finalize(s);
     }
-    exec(rec, "COMMIT");
+    commit_now(rec);
     if (rec->has_failed) mark_error(rec, result);
     rec->run_id = 0;
     if (rec->has_failed) {
