@@ -34,6 +34,10 @@ int an_db_open(const char *path, struct an_db **out, char *err, size_t err_bytes
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+        /* No value murphy writes is longer than a scenario (1 MiB); a hostile database
+         * must not make a reader build gigabyte strings (e.g. generated columns calling
+         * zeroblob, which trusted_schema=off still allows). */
+        sqlite3_limit(db->db, SQLITE_LIMIT_LENGTH, 4 << 20);
     }
     sqlite3_stmt *s = NULL;
     if (rc == SQLITE_OK)
@@ -54,11 +58,12 @@ int an_db_open(const char *path, struct an_db **out, char *err, size_t err_bytes
         an_db_close(db);
         return -1;
     }
-    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    const unsigned char *v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    bool is_version_1 = v && strcmp((const char *)v, "1") == 0;
     sqlite3_finalize(s);
-    if (version != 1) {
-        snprintf(err, err_bytes, "%s: record schema version %d; this murphy reads version 1",
-                 path, version);
+    if (!is_version_1) {
+        snprintf(err, err_bytes, "%s: not a record of schema version 1, which this murphy "
+                 "reads", path);
         an_db_close(db);
         return -1;
     }
@@ -101,7 +106,8 @@ static void settle_status(struct an_run *run)
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     if (strcmp(host, run->host) != 0) return;
-    if (run->pid > 0 && run->pid != (int64_t)getpid() && kill((pid_t)run->pid, 0) == 0) return;
+    bool is_pid = run->pid > 0 && run->pid <= INT32_MAX; /* anything else names no process */
+    if (is_pid && run->pid != (int64_t)getpid() && kill((pid_t)run->pid, 0) == 0) return;
     snprintf(run->status, sizeof run->status, "incomplete");
     if (!run->end_reason[0]) snprintf(run->end_reason, sizeof run->end_reason, "writer gone");
 }
@@ -136,6 +142,12 @@ static int load_overrides(struct an_db *db, struct an_run *run, char *err, size_
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (run->override_count == AN_OVERRIDES_MAX) {
+            snprintf(err, err_bytes, "damaged record: run %" PRId64 " has more than %d "
+                     "overrides", run->id, AN_OVERRIDES_MAX);
+            sqlite3_finalize(s);
+            return -1;
+        }
         if (run->override_count == cap) {
             cap = cap ? cap * 2 : 8;
             char **o = realloc(run->overrides, cap * sizeof *o);
@@ -168,11 +180,14 @@ int an_run_load(struct an_db *db, int64_t run_id, struct an_run *run, char *err,
         return -1;
     }
     sqlite3_bind_int64(s, 1, run_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        if (run_id) snprintf(err, err_bytes, "no run %" PRId64 " in this database", run_id);
+    int step_rc = sqlite3_step(s);
+    if (step_rc != SQLITE_ROW) {
+        if (step_rc != SQLITE_DONE)
+            snprintf(err, err_bytes, "reading runs: %s", sqlite3_errmsg(db->db));
+        else if (run_id) snprintf(err, err_bytes, "no run %" PRId64 " in this database", run_id);
         else snprintf(err, err_bytes, "this database holds no runs");
         sqlite3_finalize(s);
-        return -1;
+        return step_rc == SQLITE_DONE ? AN_NO_RUN : -1;
     }
     run->id = sqlite3_column_int64(s, 0);
     copy_column(s, 1, run->scenario, sizeof run->scenario);
@@ -363,6 +378,8 @@ int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, si
     it->next_seq++;
     return 1;
 }
+
+uint64_t an_events_seen(const struct an_event_iter *it) { return it->next_seq; }
 
 void an_events_close(struct an_event_iter *it)
 {

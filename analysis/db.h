@@ -53,7 +53,11 @@ struct an_run {
     uint64_t clamp_count;
 };
 
-/* The run `run_id`, or the newest run when run_id is 0. */
+#define AN_OVERRIDES_MAX 256 /* as `murphy run` accepts; more is a damaged record */
+#define AN_NO_RUN (-2)       /* an_run_load: no such run (bad usage), not a damaged record */
+
+/* The run `run_id`, or the newest run when run_id is 0. Returns 0, AN_NO_RUN, or -1 for
+ * a record that cannot be read. */
 int an_run_load(struct an_db *db, int64_t run_id, struct an_run *run, char *err, size_t err_bytes);
 void an_run_free(struct an_run *run);
 
@@ -75,6 +79,8 @@ int an_events_open(struct an_db *db, const struct an_run *run, struct an_event_i
 /* 1 with *ev filled, 0 at the end, -1 on a damaged row (message in err). */
 int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, size_t err_bytes);
 void an_events_close(struct an_event_iter *it);
+/* Events decoded so far (after the end: all of them, to compare with runs.event_count). */
+uint64_t an_events_seen(const struct an_event_iter *it);
 
 /* Formats a true or local time as seconds with 9 decimals ("12.000345678s"). */
 char *an_format_time(int64_t ns, char *out, size_t out_bytes);

@@ -1,7 +1,7 @@
 /* analysis/report.c - builds struct an_report with SQL over one run's rows and GSL for
  * the percentiles. Aggregation (GROUP BY) is SQLite's; quantiles are GSL's
- * gsl_stats_quantile_from_sorted_data over latencies sorted by gsl_sort. Every query is
- * bounded to the run by run_id and its rowid range. */
+ * gsl_stats_quantile_from_sorted_data over latencies sorted by gsl_sort. Queries on
+ * events are bounded by run_id and the run's rowid range; the other tables by run_id. */
 #include "report.h"
 
 #include <stdio.h>
@@ -22,6 +22,10 @@ static int prepare(sqlite3 *db, const char *sql, const struct an_run *run, sqlit
         return -1;
     }
     sqlite3_bind_int64(*s, 1, run->id);
+    if (sqlite3_bind_parameter_count(*s) >= 3) { /* the run's rowid range, for events */
+        sqlite3_bind_int64(*s, 2, run->last_rowid ? run->first_rowid : 0);
+        sqlite3_bind_int64(*s, 3, run->last_rowid);
+    }
     return 0;
 }
 
@@ -31,7 +35,8 @@ static int load_fates(sqlite3 *db, const struct an_run *run, struct an_report *r
     sqlite3_stmt *s;
     const char *sql =
         "SELECT kind, CASE WHEN kind='drop' THEN detail END AS reason, count(*) FROM events"
-        " WHERE run_id=?1 AND kind IN ('send','enqueue','drop','duplicate','corrupt','deliver',"
+        " WHERE run_id=?1 AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
+        " AND kind IN ('send','enqueue','drop','duplicate','corrupt','deliver',"
         "'clamp') GROUP BY 1, 2 ORDER BY CASE kind WHEN 'send' THEN 0 WHEN 'enqueue' THEN 1"
         " WHEN 'deliver' THEN 2 WHEN 'duplicate' THEN 3 WHEN 'corrupt' THEN 4 WHEN 'drop'"
         " THEN 5 ELSE 6 END, 2";
@@ -110,7 +115,8 @@ static int load_causes(sqlite3 *db, const struct an_run *run, struct an_report *
         c->count = (uint64_t)sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
-    if (prepare(db, "SELECT count(*) FROM events WHERE run_id=?1 AND kind='timeout'", run, &s,
+    if (prepare(db, "SELECT count(*) FROM events WHERE run_id=?1 AND (?2 = 0 OR rowid BETWEEN"
+                " ?2 AND ?3) AND kind='timeout'", run, &s,
                 err, err_bytes) != 0)
         return -1;
     if (sqlite3_step(s) == SQLITE_ROW) r->timeout_count = (uint64_t)sqlite3_column_int64(s, 0);
@@ -144,10 +150,12 @@ static int load_idle_faults(sqlite3 *db, const struct an_run *run, struct an_rep
     sqlite3_stmt *s;
     const char *sql =
         "WITH cuts AS (SELECT arg AS fault, count(*) AS n FROM events WHERE run_id=?1"
+        "  AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
         "  AND kind='drop' AND detail='partition' GROUP BY arg),"
         " pauses AS (SELECT obj_id AS fault, sum(arg) AS n FROM events WHERE run_id=?1"
+        "  AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
         "  AND kind='resume' GROUP BY obj_id)"
-        " SELECT f.name, f.action, (SELECT count(*) FROM faults WHERE run_id=?1) FROM faults f"
+        " SELECT coalesce(f.name, '?'), coalesce(f.action, '?') FROM faults f"
         " WHERE f.run_id=?1 AND ((f.action IN ('partition','cut') AND"
         "  coalesce((SELECT n FROM cuts c WHERE c.fault=f.fault), 0) = 0) OR"
         "  (f.action='pause' AND coalesce((SELECT n FROM pauses p WHERE p.fault=f.fault), 0) = 0))"

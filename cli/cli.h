@@ -33,6 +33,12 @@ int cmd_list(int argc, char **argv);
 extern volatile sig_atomic_t cli_interrupt;
 void cli_catch_signals(void);
 
+/* Text from a record (or any untrusted source) made safe for a terminal: control bytes,
+ * DEL and C1 bytes (0x80-0x9f, CSI on 8-bit terminals) become \xNN; cut with "..." to fit
+ * out. NULL reads "?". Returns out. */
+const char *cli_safe(const char *s, char *out, size_t out_bytes);
+bool cli_is_unsafe_byte(unsigned char c);
+
 /* Prints "murphy: error: ..." (printf-style) to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a diagnostic in the compiler style; returns the exit status for its code. */

@@ -54,6 +54,10 @@ static int parse_args(int argc, char **argv, struct log_args *a)
             status = CLI_EXIT_USAGE;
         } else a->db_path = argv[i];
     }
+    if (status == CLI_EXIT_OK && a->from_ns > a->to_ns) {
+        cli_error("log: --from is after --to");
+        status = CLI_EXIT_USAGE;
+    }
     if (status == CLI_EXIT_OK && !a->db_path) {
         cli_error("log: which database? (see murphy log --help)");
         status = CLI_EXIT_USAGE;
@@ -61,35 +65,63 @@ static int parse_args(int argc, char **argv, struct log_args *a)
     return status;
 }
 
-static const char *node_name(const struct an_nodes *nodes, uint32_t node)
+/* A node's name from the record, made safe for the terminal (into a static-free buffer
+ * the caller owns). */
+static const char *node_name(const struct an_nodes *nodes, uint32_t node, char *out,
+                             size_t out_bytes)
 {
     if (node == SIM_NODE_NONE) return "-";
-    return node < nodes->count ? nodes->names[node] : "?";
+    return cli_safe(node < nodes->count ? nodes->names[node] : "?", out, out_bytes);
 }
 
 static void print_text(const unsigned char *s)
 {
     for (; s && *s; s++) {
-        if (*s < 0x20 || *s == 0x7f) printf("\\x%02x", *s);
+        if (cli_is_unsafe_byte(*s)) printf("\\x%02x", *s);
         else putchar(*s);
     }
 }
 
-/* The annotations (oracle labels, notes) and violation texts attached to one event. */
-static void print_attached(sqlite3_stmt *texts, const struct an_run *run, uint64_t seq)
+/* The run's annotations (oracle labels, notes) and violation texts, in seq order, read
+ * once and walked beside the events (one query per event would scan these unindexed
+ * tables once per event: quadratic). */
+struct attached {
+    sqlite3_stmt *stmt;
+    bool has_row;
+};
+
+static void attached_open(struct attached *a, sqlite3 *db, int64_t run_id)
 {
-    sqlite3_bind_int64(texts, 1, run->id);
-    sqlite3_bind_int64(texts, 2, (sqlite3_int64)seq);
-    while (sqlite3_step(texts) == SQLITE_ROW) {
-        printf("  [%s] ", (const char *)sqlite3_column_text(texts, 0));
-        print_text(sqlite3_column_text(texts, 1));
+    a->has_row = false;
+    if (sqlite3_prepare_v2(db, "SELECT seq, kind, text FROM (SELECT seq, kind, text FROM"
+                           " annotations WHERE run_id=?1 UNION ALL SELECT seq, 'violation',"
+                           " text FROM violations WHERE run_id=?1) ORDER BY seq", -1, &a->stmt,
+                           NULL) != SQLITE_OK) {
+        sqlite3_finalize(a->stmt);
+        a->stmt = NULL;
+        return;
     }
-    sqlite3_reset(texts);
+    sqlite3_bind_int64(a->stmt, 1, run_id);
+    a->has_row = sqlite3_step(a->stmt) == SQLITE_ROW;
+}
+
+static void print_attached(struct attached *a, uint64_t seq)
+{
+    while (a->has_row && (uint64_t)sqlite3_column_int64(a->stmt, 0) < seq)
+        a->has_row = sqlite3_step(a->stmt) == SQLITE_ROW;
+    while (a->has_row && (uint64_t)sqlite3_column_int64(a->stmt, 0) == seq) {
+        printf("  [");
+        print_text(sqlite3_column_text(a->stmt, 1));
+        printf("] ");
+        print_text(sqlite3_column_text(a->stmt, 2));
+        a->has_row = sqlite3_step(a->stmt) == SQLITE_ROW;
+    }
 }
 
 static void print_what(const struct sim_event *ev, const struct an_nodes *nodes)
 {
-    const char *peer = node_name(nodes, ev->peer);
+    char peer_buf[256];
+    const char *peer = node_name(nodes, ev->peer, peer_buf, sizeof peer_buf);
     const char *aux = sim_event_aux_name(ev->kind, ev->aux);
     char t[40];
     switch (ev->kind) {
@@ -158,11 +190,8 @@ static int print_log(struct an_db *db, const struct an_run *run, const struct lo
         an_nodes_free(&nodes);
         return CLI_EXIT_USAGE;
     }
-    sqlite3_stmt *texts = NULL;
-    sqlite3_prepare_v2(an_db_sqlite(db),
-                       "SELECT kind, text FROM annotations WHERE run_id=?1 AND seq=?2 UNION ALL"
-                       " SELECT 'violation', text FROM violations WHERE run_id=?1 AND seq=?2",
-                       -1, &texts, NULL);
+    struct attached texts;
+    attached_open(&texts, an_db_sqlite(db), run->id);
     struct an_event_iter *it = NULL;
     int status = CLI_EXIT_OK;
     if (an_events_open(db, run, &it, err, sizeof err) != 0) status = CLI_EXIT_IO;
@@ -170,24 +199,29 @@ static int print_log(struct an_db *db, const struct an_run *run, const struct lo
     int rc = 0;
     while (status == CLI_EXIT_OK && (rc = an_events_next(it, &ev, err, sizeof err)) > 0) {
         if (!wanted(a, &ev, node)) continue;
-        char t[40], mono[40], wall[40];
+        char t[40], mono[40], wall[40], name[256];
         printf("%18s #%-8" PRIu64 " %-12s %-12s ", an_format_time(ev.time_ns, t, sizeof t), ev.seq,
-               node_name(&nodes, ev.node), sim_event_kind_name(ev.kind));
+               node_name(&nodes, ev.node, name, sizeof name), sim_event_kind_name(ev.kind));
         print_what(&ev, &nodes);
-        if (texts && (ev.kind == SIM_EV_TIMEOUT || ev.kind == SIM_EV_NOTE ||
-                      ev.kind == SIM_EV_VIOLATION))
-            print_attached(texts, run, ev.seq);
+        print_attached(&texts, ev.seq);
         if (a->has_clocks && ev.node != SIM_NODE_NONE)
             printf("  mono %s wall %s", an_format_time(ev.mono_ns, mono, sizeof mono),
                    an_format_time(ev.wall_ns, wall, sizeof wall));
         putchar('\n');
+    }
+    if (rc == 0 && status == CLI_EXIT_OK && run->has_hash &&
+        an_events_seen(it) != run->event_count) {
+        snprintf(err, sizeof err, "damaged record: run %" PRId64 " should hold %" PRIu64
+                 " events and %" PRIu64 " were found", run->id, run->event_count,
+                 an_events_seen(it));
+        rc = -1;
     }
     if (rc < 0 || status != CLI_EXIT_OK) {
         cli_error("%s", err);
         status = CLI_EXIT_IO;
     }
     an_events_close(it);
-    sqlite3_finalize(texts);
+    sqlite3_finalize(texts.stmt);
     an_nodes_free(&nodes);
     return status;
 }

@@ -62,14 +62,16 @@ static void print_event(const char *label, const struct sim_event *ev)
 
 static void print_differences(const struct an_run *run)
 {
+    char safe[256];
     if (strcmp(run->program_version, MURPHY_VERSION) != 0)
-        printf("note: recorded by murphy %s, replayed by murphy %s\n", run->program_version,
-               MURPHY_VERSION);
+        printf("note: recorded by murphy %s, replayed by murphy %s\n",
+               cli_safe(run->program_version, safe, sizeof safe), MURPHY_VERSION);
     if (run->hash_format != SIM_HASH_FORMAT_VERSION)
         printf("note: recorded under hash format %d, this murphy uses %d\n", run->hash_format,
                SIM_HASH_FORMAT_VERSION);
     if (strcmp(run->platform, "linux-x86_64-glibc") != 0)
-        printf("note: recorded on platform %s, replayed on linux-x86_64-glibc\n", run->platform);
+        printf("note: recorded on platform %s, replayed on linux-x86_64-glibc\n",
+               cli_safe(run->platform, safe, sizeof safe));
 }
 
 /* Compares the finished replay with the record; returns the exit status. */
@@ -89,8 +91,10 @@ static int verdict(struct comparator *c, const struct an_run *run, struct sim_wo
     bool is_incomplete = strcmp(run->status, "ok") != 0 && strcmp(run->status, "violated") != 0;
     if (c->has_ended) {
         if (is_incomplete) {
+            char status[64];
             printf("identical for all %" PRIu64 " recorded events (the recorded run is %s: it "
-                   "stopped at seq %" PRIu64 ")\n", c->compared, run->status, c->actual.seq);
+                   "stopped at seq %" PRIu64 ")\n", c->compared,
+                   cli_safe(run->status, status, sizeof status), c->actual.seq);
             return CLI_EXIT_OK;
         }
         printf("diverged at seq %" PRIu64 ": the record ends there, the replay goes on\n",
@@ -100,6 +104,10 @@ static int verdict(struct comparator *c, const struct an_run *run, struct sim_wo
     }
     struct sim_event extra;
     int more = an_events_next(c->it, &extra, c->err, sizeof c->err);
+    if (more < 0) { /* a damaged row after the last one compared */
+        cli_error("%s", c->err);
+        return CLI_EXIT_IO;
+    }
     if (more > 0) {
         printf("diverged at seq %" PRIu64 ": the replay ended, the record goes on\n", extra.seq);
         print_event("recorded", &extra);
@@ -111,9 +119,11 @@ static int verdict(struct comparator *c, const struct an_run *run, struct sim_wo
                ", replayed %016" PRIx64 ")\n", run->event_hash, hash);
         return CLI_EXIT_DIVERGED;
     }
+    char name[256], status[64];
     printf("identical: %" PRIu64 " events, hash %016" PRIx64 " (run %" PRId64 ", %s, seed %"
-           PRIu64 ", recorded status %s)\n", c->compared, hash, run->id, run->scenario, run->seed,
-           run->status);
+           PRIu64 ", recorded status %s)\n", c->compared, hash, run->id,
+           cli_safe(run->scenario, name, sizeof name), run->seed,
+           cli_safe(run->status, status, sizeof status));
     return CLI_EXIT_OK;
 }
 

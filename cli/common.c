@@ -30,6 +30,29 @@ void cli_catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+bool cli_is_unsafe_byte(unsigned char c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
+
+const char *cli_safe(const char *s, char *out, size_t out_bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++) {
+        bool is_unsafe = cli_is_unsafe_byte(*p);
+        if (used + (is_unsafe ? 4 : 1) + 4 >= out_bytes) {
+            memcpy(out + used, "...", 4);
+            return out;
+        }
+        if (is_unsafe) {
+            out[used++] = '\\';
+            out[used++] = 'x';
+            out[used++] = hex[*p >> 4];
+            out[used++] = hex[*p & 15];
+        } else out[used++] = (char)*p;
+    }
+    out[used] = '\0';
+    return out;
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
@@ -54,14 +77,18 @@ int cli_diag_overrides(const struct sim_diag *diag, const char *const *overrides
                        size_t override_count)
 {
     char text[SIM_DIAG_FILE_MAX + SIM_DIAG_MESSAGE_MAX + 64];
-    if (strcmp(diag->file, "--set") == 0 && diag->line >= 1 &&
-        (size_t)diag->line <= override_count)
-        snprintf(text, sizeof text, "--set '%.200s': error: %s", overrides[diag->line - 1],
+    bool is_override = strcmp(diag->file, "--set") == 0;
+    if (is_override && diag->line >= 1 && (size_t)diag->line <= override_count) {
+        snprintf(text, sizeof text, "--set '%s': error: %s", overrides[diag->line - 1],
                  diag->message);
-    else if (strcmp(diag->file, "--set") == 0)
+    } else if (is_override) {
         snprintf(text, sizeof text, "--set #%d: error: %s", diag->line, diag->message);
-    else sim_diag_format(diag, text, sizeof text);
-    fprintf(stderr, "%s\n", text);
+    } else {
+        sim_diag_format(diag, text, sizeof text);
+    }
+    /* a diagnostic quotes its input, which may come from a record: print it safely */
+    char safe[sizeof text * 4];
+    fprintf(stderr, "%s\n", cli_safe(text, safe, sizeof safe));
     return CLI_EXIT_USAGE;
 }
 
@@ -155,11 +182,18 @@ int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct
         cli_error("%s", err);
         return CLI_EXIT_IO;
     }
-    if (an_run_load(*db, (int64_t)run_id, run, err, sizeof err) != 0) {
-        cli_error("%s", err);
+    if (run_id > INT64_MAX) {
+        cli_error("--run must be within [1, 2^63), got %" PRIu64, run_id);
         an_db_close(*db);
         *db = NULL;
         return CLI_EXIT_USAGE;
+    }
+    int rc = an_run_load(*db, (int64_t)run_id, run, err, sizeof err);
+    if (rc != 0) {
+        cli_error("%s", err);
+        an_db_close(*db);
+        *db = NULL;
+        return rc == AN_NO_RUN ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     }
     return CLI_EXIT_OK;
 }

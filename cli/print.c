@@ -8,10 +8,8 @@
 
 static void print_safe(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) fprintf(out, "\\x%02x", *p);
-        else fputc(*p, out);
-    }
+    char safe[1024];
+    fputs(cli_safe(s, safe, sizeof safe), out);
 }
 
 /* Latency in the unit that reads best. */
@@ -24,14 +22,16 @@ static void print_latency(FILE *out, double ns)
 
 void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *r)
 {
-    char t[40];
+    char t[40], a[256], b[64], c[256];
     fprintf(out, "run %" PRId64 ": %s, seed %" PRIu64 ", %s (%s), %" PRIu64 " events, %s "
-            "simulated\n", run->id, run->scenario, run->seed, run->status,
-            run->end_reason[0] ? run->end_reason : "-", run->event_count,
-            an_format_time(run->end_ns, t, sizeof t));
+            "simulated\n", run->id, cli_safe(run->scenario, a, sizeof a), run->seed,
+            cli_safe(run->status, b, sizeof b),
+            cli_safe(run->end_reason[0] ? run->end_reason : "-", c, sizeof c),
+            run->event_count, an_format_time(run->end_ns, t, sizeof t));
     fprintf(out, "\nmessages by fate\n");
     for (size_t i = 0; i < r->fate_count; i++)
-        fprintf(out, "  %-22s %10" PRIu64 "\n", r->fates[i].name, r->fates[i].count);
+        fprintf(out, "  %-22s %10" PRIu64 "\n", cli_safe(r->fates[i].name, a, sizeof a),
+                r->fates[i].count);
     if (r->op_count) {
         fprintf(out, "\noperations (latency of ok operations, true time)\n");
         fprintf(out, "  %-10s %8s %8s %8s %11s %11s %11s %11s %11s\n", "f", "ok", "fail", "info",
@@ -39,8 +39,8 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
     }
     for (size_t i = 0; i < r->op_count; i++) {
         const struct an_op_stats *st = &r->ops[i];
-        fprintf(out, "  %-10s %8" PRIu64 " %8" PRIu64 " %8" PRIu64, st->f, st->ok, st->fail,
-                st->info);
+        fprintf(out, "  %-10s %8" PRIu64 " %8" PRIu64 " %8" PRIu64, cli_safe(st->f, a, sizeof a),
+                st->ok, st->fail, st->info);
         for (int q = 0; q < 5; q++) {
             fputs("  ", out);
             print_latency(out, st->latency_ns[q]);
@@ -50,14 +50,15 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
     if (r->timeout_count) {
         fprintf(out, "\ntimed-out attempts by true cause (oracle)\n");
         for (size_t i = 0; i < r->cause_count; i++)
-            fprintf(out, "  %-22s %10" PRIu64 "\n", r->causes[i].name, r->causes[i].count);
+            fprintf(out, "  %-22s %10" PRIu64 "\n", cli_safe(r->causes[i].name, a, sizeof a),
+                    r->causes[i].count);
         fprintf(out, "  %-22s %10" PRIu64 "\n", "total", r->timeout_count);
     }
     if (r->fault_count) {
         fprintf(out, "\nfaults: %" PRIu64 " applied", r->fault_count);
         if (r->idle_fault_count) fputs("; touched nothing:", out);
         for (size_t i = 0; i < r->idle_fault_count; i++)
-            fprintf(out, "%s %s", i ? "," : "", r->idle_faults[i].name);
+            fprintf(out, "%s %s", i ? "," : "", cli_safe(r->idle_faults[i].name, a, sizeof a));
         fputc('\n', out);
     }
     fprintf(out, "\nviolations: %" PRIu64, r->violation_count);

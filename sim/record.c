@@ -202,6 +202,22 @@ static bool prepare_all(struct sim_recorder *rec)
            prepare(rec, "INSERT INTO metrics VALUES (?,?,?,?)", &rec->insert_metric);
 }
 
+/* A database of another schema version is never appended to. */
+static bool check_version(struct sim_recorder *rec)
+{
+    sqlite3_stmt *s = NULL;
+    if (!prepare(rec, "SELECT value FROM meta WHERE key='schema_version'", &s)) return false;
+    const unsigned char *v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    bool is_ours = v && strcmp((const char *)v, "1") == 0;
+    sqlite3_finalize(s);
+    if (!is_ours && !rec->has_failed) {
+        rec->has_failed = true;
+        sim_diag_set(&rec->error, SIM_EDB, NULL, 0, 0,
+                     "not a murphy record of schema version 1; refusing to append to it");
+    }
+    return is_ours;
+}
+
 /* Page size, WAL and the schema. Several writers may create the same database at once:
  * switching to WAL needs the database to itself and does not wait on the busy timeout,
  * so a busy or locked answer is retried (for up to ~20 s) rather than final. */
@@ -218,7 +234,7 @@ static bool setup_database(struct sim_recorder *rec)
         int rc = SQLITE_OK;
         for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SQLITE_OK; i++)
             rc = sqlite3_exec(rec->db, steps[i], NULL, NULL, NULL);
-        if (rc == SQLITE_OK) return true;
+        if (rc == SQLITE_OK) return check_version(rec);
         int primary = rc & 0xff;
         if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || attempt == 400)
             return fail(rec, "setting up the database");
@@ -246,6 +262,10 @@ int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *d
     }
     sqlite3_busy_timeout(rec->db, 10000);
     sqlite3_extended_result_codes(rec->db, 1);
+    /* a database from elsewhere may carry triggers or views: none runs as us */
+    sqlite3_db_config(rec->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(rec->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(rec->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
     bool ok = setup_database(rec) && prepare_all(rec) &&
               (start_writer(rec) == 0 || fail(rec, "cannot start the writer thread"));
     if (!ok) {

@@ -609,6 +609,8 @@ static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w,
         return entry_error(ld, e, "%s", fault_usage);
     if (time_word(ld, e, w[7], &period_ns) || time_word(ld, e, w[9], &until_ns)) return SIM_EINPUT;
     if (period_ns <= 0) return entry_error(ld, e, "the flap period must be above 0ns%s", "");
+    if (until_ns <= ld->scn->faults[first].at_ns)
+        return entry_error(ld, e, "flaps until %s, which is not after it starts", w[9]);
     struct sim_fault proto = ld->scn->faults[first];
     proto.action = SIM_FAULT_PARTITION;
     ld->scn->faults[first] = proto;
