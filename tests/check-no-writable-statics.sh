@@ -10,7 +10,9 @@ for lib in "$@"; do
     # objdump -t: "ADDR flags O SECTION SIZE NAME"; keep data objects outside read-only sections
     writable=$(objdump -t "$lib" | awk '$0 ~ / O / { for (i = 1; i <= NF; i++) if ($i == "O") {
         section = $(i + 1); name = $NF
-        if (section !~ /^\.rodata/ && section !~ /^\.data\.rel\.ro/ && name != "assert_context")
+        # AddressSanitizer adds its own markers (__odr_asan.*); they are not ours
+        if (section !~ /^\.rodata/ && section !~ /^\.data\.rel\.ro/ && name != "assert_context" &&
+            name !~ /^__odr_asan/ && name !~ /^__asan/)
             print section " " name } }')
     if [ -n "$writable" ]; then
         echo "$lib has writable static data:"
