@@ -31,20 +31,6 @@ static const char *const dist_usage =
     "expected one of: constant D | uniform LOW HIGH | normal MEAN SD | lognormal MEDIAN "
     "SIGMA | pareto SCALE ALPHA | exponential MEAN (durations with units)";
 
-/* Splits text into at most 4 blank-separated words; returns the count, or -1 if more. */
-static int split_words(char *text, char *words[4])
-{
-    int count = 0;
-    char *p = text;
-    for (;;) {
-        while (*p == ' ' || *p == '\t') *p++ = '\0';
-        if (!*p) return count;
-        if (count == 4) return -1;
-        words[count++] = p;
-        while (*p && *p != ' ' && *p != '\t') p++;
-    }
-}
-
 static int parse_shape(const char *word, double *shape, char *err, size_t err_bytes)
 {
     /* Shapes are ratios of sizes, never times; a positive finite decimal. */
@@ -68,7 +54,7 @@ int sim_dist_parse(const char *text, struct sim_dist *dist, char *err, size_t er
     }
     snprintf(buf, sizeof buf, "%s", text);
     char *words[4] = {0};
-    int count = split_words(buf, words);
+    int count = sim_split_words(buf, words, 4);
     if (count <= 0) {
         snprintf(err, err_bytes, "%s, got '%.60s'", dist_usage, text);
         return -1;

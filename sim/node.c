@@ -460,31 +460,28 @@ int64_t murphy_rand_exp_ns(struct murphy_node *n, int64_t mean_ns)
     return sim_delay_round(gsl_ran_exponential(n->rng, (double)mean_ns), NULL);
 }
 
+/* Linear scan: a model declares a handful of parameters. */
+static const struct sim_param_value *find_param(const struct murphy_node *n, const char *name)
+{
+    for (size_t i = 0; i < n->model->param_count; i++)
+        if (strcmp(n->group->params[i].spec->name, name) == 0) return &n->group->params[i];
+    SIM_UNREACHABLE("the model reads a parameter it did not declare");
+}
+
 static const struct sim_param_value *param(const struct murphy_node *n, const char *name,
                                            enum murphy_param_kind kind)
 {
-    for (size_t i = 0; i < n->model->param_count; i++) {
-        const struct sim_param_value *v = &n->group->params[i];
-        if (strcmp(v->spec->name, name) == 0) {
-            SIM_ASSERT(v->spec->kind == kind);
-            return v;
-        }
-    }
-    SIM_UNREACHABLE("the model reads a parameter it did not declare");
-    return NULL;
+    const struct sim_param_value *v = find_param(n, name);
+    SIM_ASSERT(v->spec->kind == kind);
+    return v;
 }
 
 int64_t murphy_param_i64(const struct murphy_node *n, const char *name)
 {
-    for (size_t i = 0; i < n->model->param_count; i++) {
-        const struct sim_param_value *v = &n->group->params[i];
-        if (strcmp(v->spec->name, name) == 0) {
-            SIM_ASSERT(v->spec->kind != MURPHY_PARAM_DIST && v->spec->kind != MURPHY_PARAM_GROUP);
-            return v->i64;
-        }
-    }
-    SIM_UNREACHABLE("the model reads a parameter it did not declare");
-    return 0;
+    const struct sim_param_value *v = find_param(n, name); /* any kind held in i64 */
+    SIM_ASSERT(v->spec->kind != MURPHY_PARAM_DIST);
+    SIM_ASSERT(v->spec->kind != MURPHY_PARAM_GROUP);
+    return v->i64;
 }
 
 bool murphy_param_bool(const struct murphy_node *n, const char *name)

@@ -919,12 +919,6 @@ int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *resul
     return SIM_OK;
 }
 
-bool sim_rec_failed(const struct sim_recorder *rec, struct sim_diag *diag)
-{
-    if (rec->has_failed && diag) *diag = rec->error;
-    return rec->has_failed;
-}
-
 static void free_open_op(void *ctx, uint64_t op_id, void *value)
 {
     (void)ctx;

@@ -71,7 +71,4 @@ struct sim_run_result {
 int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *result,
                     struct sim_diag *diag);
 
-/* True once a write failed (disk full, locked, ...); the first error is in *diag. */
-bool sim_rec_failed(const struct sim_recorder *rec, struct sim_diag *diag);
-
 #endif

@@ -522,19 +522,6 @@ static const char *const fault_usage =
 
 #define FAULT_WORDS_MAX 12
 
-static int split_value(char *text, char *words[FAULT_WORDS_MAX])
-{
-    int count = 0;
-    char *p = text;
-    for (;;) {
-        while (*p == ' ' || *p == '\t') *p++ = '\0';
-        if (!*p) return count;
-        if (count == FAULT_WORDS_MAX) return -1;
-        words[count++] = p;
-        while (*p && *p != ' ' && *p != '\t') p++;
-    }
-}
-
 static struct sim_fault *add_fault(struct loader *ld, const struct sim_ini_entry *e,
                                    size_t *cap)
 {
@@ -638,7 +625,7 @@ static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
     char *w[FAULT_WORDS_MAX] = {0};
     if (strlen(e->value) >= sizeof buf) return entry_error(ld, e, "is too long; %s", fault_usage);
     snprintf(buf, sizeof buf, "%s", e->value);
-    int n = split_value(buf, w);
+    int n = sim_split_words(buf, w, FAULT_WORDS_MAX);
     if (n < 3 || strcmp(w[0], "at") != 0) return entry_error(ld, e, "%s", fault_usage);
     struct sim_fault *f = add_fault(ld, e, cap);
     if (!f) return SIM_ELIMIT;

@@ -359,3 +359,16 @@ int sim_add_ns(int64_t a_ns, int64_t b_ns, int64_t *sum_ns)
     *sum_ns = sum;
     return 0;
 }
+
+int sim_split_words(char *text, char **words, int words_max)
+{
+    int count = 0;
+    char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') *p++ = '\0';
+        if (!*p) return count;
+        if (count == words_max) return -1;
+        words[count++] = p;
+        while (*p && *p != ' ' && *p != '\t') p++;
+    }
+}

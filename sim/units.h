@@ -43,6 +43,11 @@ int sim_units_parse(const char *text, enum sim_unit_kind kind, int64_t *value, c
  * using the largest unit that keeps it exact. Returns out. */
 char *sim_units_format_ns(int64_t ns, char *out, size_t out_bytes);
 
+/* Splits text in place at blanks (spaces, tabs) into at most words_max words; returns
+ * the count, or -1 when there are more. Used for multi-word values (distributions,
+ * faults). */
+int sim_split_words(char *text, char **words, int words_max);
+
 /* Checked arithmetic on times: returns -1 on int64 overflow, 0 otherwise. */
 int sim_add_ns(int64_t a_ns, int64_t b_ns, int64_t *sum_ns);
 
