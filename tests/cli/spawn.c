@@ -548,3 +548,24 @@ bool db_prepares(sqlite3 *db, const char *sql)
     sqlite3_finalize(s);
     return rc == SQLITE_OK;
 }
+
+struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
+                           const char *extra_key, const char *extra_value)
+{
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
+    const char *argv[] = {"run", scenario, "--seed", seed_text, "--db", db_path, "--quiet",
+                          extra_key, extra_value, NULL};
+    struct spawn_result r;
+    spawn_run(&r, NULL, argv);
+    char how[64];
+    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
+              spawn_describe(&r, how, sizeof how), r.err);
+    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
+    char value[256];
+    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:' line",
+              r.cmd);
+    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1, "'run: %s'", value);
+    spawn_result_free(&r);
+    return rec;
+}

@@ -112,6 +112,17 @@ uint64_t run_hash(const char *scenario, uint64_t seed, ...) __attribute__((senti
 
 /* Opens a database (read-only or read-write); asserts it opens. Close with db_close
  * (tmp_teardown closes what a failed assertion left open). */
+/* What `murphy run ... --quiet` reported about a recorded run. */
+struct recorded {
+    int64_t run_id;
+    uint64_t hash;
+    uint64_t events;
+};
+/* `murphy run SCENARIO --seed SEED --db DB --quiet [EXTRA_KEY EXTRA_VALUE]` (extra_key
+ * NULL: none); asserts it exited 0 and printed its run id, hash and event count. */
+struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
+                           const char *extra_key, const char *extra_value);
+
 sqlite3 *db_open(const char *path, bool is_writable);
 /* Finalizes the handle's statements and closes it; any handle, NULL is fine. */
 void db_close(sqlite3 *db);

@@ -22,34 +22,6 @@
 
 TestSuite(replay, .init = tmp_setup, .fini = tmp_teardown);
 
-struct recorded {
-    int64_t run_id;
-    uint64_t hash;
-    uint64_t events;
-};
-
-/* `murphy run SCENARIO --seed SEED --db DB --quiet [extra]`; asserts it ran. */
-static struct recorded record(const char *db_path, const char *scenario, uint64_t seed,
-                              const char *extra_key, const char *extra_value)
-{
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[] = {"run", scenario, "--seed", seed_text, "--db", db_path, "--quiet",
-                          extra_key, extra_value, NULL};
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
-    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
-    char value[256];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:' line",
-              r.cmd);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1, "'run: %s'", value);
-    spawn_result_free(&r);
-    return rec;
-}
-
 /* `murphy replay DB --run ID` (run_id 0: without --run). */
 static void replay(struct spawn_result *r, const char *db_path, int64_t run_id)
 {
@@ -110,9 +82,9 @@ Test(replay, identical_for_several_scenarios_seeds_and_runs_in_one_db)
     struct recorded runs[6];
     size_t count = 0;
     for (uint64_t seed = 1; seed <= 3; seed++)
-        runs[count++] = record(db_path, source_path(UNRELIABLE), seed, NULL, NULL);
+        runs[count++] = record_run(db_path, source_path(UNRELIABLE), seed, NULL, NULL);
     for (uint64_t seed = 1; seed <= 3; seed++)
-        runs[count++] = record(db_path, source_path(GOLDEN), seed, NULL, NULL);
+        runs[count++] = record_run(db_path, source_path(GOLDEN), seed, NULL, NULL);
     for (size_t i = 0; i < count; i++) {
         cr_assert_eq(runs[i].run_id, (int64_t)i + 1, "run ids are 1, 2, ... in one database");
         assert_identical(db_path, &runs[i], true);
@@ -125,8 +97,8 @@ Test(replay, identical_for_several_scenarios_seeds_and_runs_in_one_db)
 Test(replay, identical_with_overrides)
 {
     const char *db_path = tmp_path("set.db");
-    struct recorded plain = record(db_path, source_path(UNRELIABLE), 5, NULL, NULL);
-    struct recorded set = record(db_path, source_path(UNRELIABLE), 5, "--set",
+    struct recorded plain = record_run(db_path, source_path(UNRELIABLE), 5, NULL, NULL);
+    struct recorded set = record_run(db_path, source_path(UNRELIABLE), 5, "--set",
                                  "node.client.timeout=80ms");
     cr_assert_neq(plain.hash, set.hash, "the override should change the run");
     assert_identical(db_path, &plain, true);
@@ -188,7 +160,7 @@ Test(replay, identical_after_the_scenario_file_is_gone)
     write_file(copy, text, bytes);
     text_free(text);
     const char *db_path = tmp_path("gone.db");
-    struct recorded rec = record(db_path, copy, 2, NULL, NULL);
+    struct recorded rec = record_run(db_path, copy, 2, NULL, NULL);
     cr_assert_eq(remove(copy), 0);
     assert_identical(db_path, &rec, true);
 }
@@ -225,7 +197,7 @@ static void perturb_each(const char *scenario, uint64_t seed)
         char name[64];
         snprintf(name, sizeof name, "perturb-%zu.db", i);
         const char *db_path = tmp_path(name);
-        struct recorded rec = record(db_path, scenario, seed, NULL, NULL);
+        struct recorded rec = record_run(db_path, scenario, seed, NULL, NULL);
         sqlite3 *db = db_open(db_path, true);
         int64_t k = db_int(db, p->pick_seq, rec.run_id, (int64_t)rec.events / 2);
         cr_assert_gt(k, 0, "%s: no event to change", p->what);
@@ -255,7 +227,7 @@ Test(replay, a_change_in_one_run_leaves_the_others_identical)
     const char *db_path = tmp_path("three.db");
     struct recorded runs[3];
     for (uint64_t i = 0; i < 3; i++)
-        runs[i] = record(db_path, source_path(UNRELIABLE), 10 + i, NULL, NULL);
+        runs[i] = record_run(db_path, source_path(UNRELIABLE), 10 + i, NULL, NULL);
     int64_t k = (int64_t)runs[1].events / 2;
     sqlite3 *db = db_open(db_path, true);
     db_exec(db, "UPDATE events SET time_ns = time_ns + 1000 WHERE run_id = ?1 AND seq = ?2",
@@ -269,7 +241,7 @@ Test(replay, a_change_in_one_run_leaves_the_others_identical)
 Test(replay, record_cut_short_diverges_where_it_ends)
 {
     const char *db_path = tmp_path("short.db");
-    struct recorded rec = record(db_path, source_path(GOLDEN), 3, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(GOLDEN), 3, NULL, NULL);
     uint64_t keep = rec.events - 7;
     sqlite3 *db = db_open(db_path, true);
     cr_assert_eq(db_exec(db, "DELETE FROM events WHERE run_id = ?1 AND seq >= ?2", rec.run_id,
@@ -286,7 +258,7 @@ Test(replay, record_cut_short_diverges_where_it_ends)
 Test(replay, record_cut_short_of_an_incomplete_run_is_identical_so_far)
 {
     const char *db_path = tmp_path("incomplete.db");
-    struct recorded rec = record(db_path, source_path(GOLDEN), 3, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(GOLDEN), 3, NULL, NULL);
     uint64_t keep = rec.events / 3;
     sqlite3 *db = db_open(db_path, true);
     db_exec(db, "DELETE FROM events WHERE run_id = ?1 AND seq >= ?2", rec.run_id, (int64_t)keep);
@@ -321,7 +293,7 @@ Test(replay, record_cut_short_of_an_incomplete_run_is_identical_so_far)
 Test(replay, missing_middle_row_is_named)
 {
     const char *db_path = tmp_path("hole.db");
-    struct recorded rec = record(db_path, source_path(GOLDEN), 1, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(GOLDEN), 1, NULL, NULL);
     int64_t k = (int64_t)rec.events / 2;
     sqlite3 *db = db_open(db_path, true);
     cr_assert_eq(db_exec(db, "DELETE FROM events WHERE run_id = ?1 AND seq = ?2", rec.run_id, k),
@@ -343,7 +315,7 @@ Test(replay, missing_middle_row_is_named)
 Test(replay, changed_hash_diverges)
 {
     const char *db_path = tmp_path("hash.db");
-    struct recorded rec = record(db_path, source_path(GOLDEN), 2, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(GOLDEN), 2, NULL, NULL);
     sqlite3 *db = db_open(db_path, true);
     char fake[32];
     snprintf(fake, sizeof fake, "%016" PRIx64, rec.hash ^ 1);
@@ -386,7 +358,7 @@ static void edit_scenario(const char *db_path, int64_t run_id, const char *from,
 Test(replay, edited_scenario_text_diverges)
 {
     const char *db_path = tmp_path("edit.db");
-    struct recorded rec = record(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
     edit_scenario(db_path, rec.run_id, "timeout = 50ms", "timeout = 45ms");
     struct spawn_result r;
     replay(&r, db_path, rec.run_id);
@@ -401,7 +373,7 @@ Test(replay, edited_scenario_text_diverges)
 Test(replay, edited_scenario_text_that_no_longer_loads_is_named)
 {
     const char *db_path = tmp_path("broken.db");
-    struct recorded rec = record(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
     edit_scenario(db_path, rec.run_id, "duration = 60s", "duration = sixty");
     struct spawn_result r;
     replay(&r, db_path, rec.run_id);
@@ -417,7 +389,7 @@ Test(replay, edited_scenario_text_that_no_longer_loads_is_named)
 Test(replay, edited_comment_changes_nothing)
 {
     const char *db_path = tmp_path("comment.db");
-    struct recorded rec = record(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
+    struct recorded rec = record_run(db_path, source_path(UNRELIABLE), 1, NULL, NULL);
     edit_scenario(db_path, rec.run_id, "# Look at:", "# Look here, at:");
     assert_identical(db_path, &rec, true);
 }
@@ -425,7 +397,7 @@ Test(replay, edited_comment_changes_nothing)
 Test(replay, edited_override_diverges)
 {
     const char *db_path = tmp_path("override.db");
-    struct recorded rec = record(db_path, source_path(UNRELIABLE), 1, "--set",
+    struct recorded rec = record_run(db_path, source_path(UNRELIABLE), 1, "--set",
                                  "node.client.timeout=80ms");
     sqlite3 *db = db_open(db_path, true);
     cr_assert_eq(db_exec(db, "UPDATE run_overrides SET text = 'node.client.timeout=70ms'"
@@ -442,7 +414,7 @@ Test(replay, edited_override_diverges)
 Test(replay, unknown_run_id_is_bad_usage)
 {
     const char *db_path = tmp_path("one.db");
-    record(db_path, source_path(GOLDEN), 1, NULL, NULL);
+    record_run(db_path, source_path(GOLDEN), 1, NULL, NULL);
     struct spawn_result r;
     replay(&r, db_path, 99);
     char how[64];

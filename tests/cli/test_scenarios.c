@@ -31,29 +31,9 @@ static const char *const causes[6] = {
     "request lost", "server crashed", "server paused", "queued", "reply lost", "reply late",
 };
 
-struct recorded {
-    int64_t run_id;
-    uint64_t hash;
-    uint64_t events;
-};
-
 static struct recorded record(const char *db_path, uint64_t seed, const char *set)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[] = {"run", "unreliable-network", "--seed", seed_text, "--db", db_path,
-                          "--quiet", set ? "--set" : NULL, set, NULL};
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
-    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
-    char value[256];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "no 'run:' line in\n%s", r.out);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1);
-    spawn_result_free(&r);
-    return rec;
+    return record_run(db_path, "unreliable-network", seed, set ? "--set" : NULL, set);
 }
 
 static int64_t cause_count(sqlite3 *db, int64_t run_id, const char *cause)
