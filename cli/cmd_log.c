@@ -123,7 +123,7 @@ static void print_what(const struct sim_event *ev, const struct an_nodes *nodes)
     char peer_buf[256];
     const char *peer = node_name(nodes, ev->peer, peer_buf, sizeof peer_buf);
     const char *aux = sim_event_aux_name(ev->kind, ev->aux);
-    char t[40];
+    char t[40], t2[40];
     switch (ev->kind) {
     case SIM_EV_SEND:
     case SIM_EV_ENQUEUE:
@@ -164,6 +164,26 @@ static void print_what(const struct sim_event *ev, const struct an_nodes *nodes)
     case SIM_EV_OP_INVOKE: printf("op %" PRIu64 " process %" PRIu64, ev->obj, ev->ref); break;
     case SIM_EV_OP_COMPLETE: printf("op %" PRIu64 " %s", ev->obj, aux ? aux : "?"); break;
     case SIM_EV_TIMEOUT: printf("gave up on msg %" PRIu64, ev->obj); break;
+    case SIM_EV_CLOCK_STEP:
+        printf("wall clock %s%s (%s)", ev->arg >= 0 ? "+" : "",
+               an_format_time(ev->arg, t, sizeof t), aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_RATE:
+        printf("rate now %+.3f ppm (%s)", (double)ev->arg / 1000.0, aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_SYNC:
+        printf("measured offset %s%s against %s: %s", ev->arg >= 0 ? "+" : "",
+               an_format_time(ev->arg, t, sizeof t),
+               ev->peer == SIM_NODE_NONE ? "the reference" : peer, aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_SAMPLE:
+        printf("wall offset %s%s", ev->arg >= 0 ? "+" : "", an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_CLAIM: printf("a=%" PRId64 " b=%" PRId64, (int64_t)ev->obj, (int64_t)ev->ref); break;
+    case SIM_EV_PAUSE_NOTICE:
+        printf("pause of %s in %s (%s)", an_format_time((int64_t)ev->obj, t, sizeof t),
+               an_format_time(ev->arg, t2, sizeof t2), aux ? aux : "?");
+        break;
     default: break;
     }
 }

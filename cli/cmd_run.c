@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "checks/cause.h"
+#include "checks/oracle.h"
 #include "models/models.h"
 #include "sim/world.h"
 
@@ -93,7 +94,28 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 
 struct run_state {
     struct sim_recorder *rec;
+    struct oracle_set *oracles;
+    bool is_quiet;
 };
+
+/* An oracle's violation: recorded, and told on stderr as it happens (with --no-db it is
+ * the only trace). */
+static void oracle_violation(void *ctx, const struct sim_event *at, const char *oracle,
+                             const char *text)
+{
+    struct run_state *st = ctx;
+    char source[64];
+    snprintf(source, sizeof source, "oracle:%s", oracle);
+    if (st->rec) sim_rec_violation(st->rec, at, source, text);
+    if (!st->is_quiet) fprintf(stderr, "murphy: violation (%s) at seq %" PRIu64 ": %s\n",
+                               source, at->seq, text);
+}
+
+static void oracle_metric(void *ctx, const char *name, double value, const char *unit)
+{
+    struct run_state *st = ctx;
+    if (st->rec) sim_rec_metric(st->rec, name, value, unit);
+}
 
 static void label_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id, enum cause c)
 {
@@ -108,10 +130,13 @@ static const char *status_of(enum sim_run_end end, uint64_t violations)
     return violations ? "violated" : "ok";
 }
 
-static int finish(struct sim_world *world, struct sim_recorder *rec, enum sim_run_end end,
+static int finish(struct sim_world *world, struct run_state *st, enum sim_run_end end,
                   int64_t run_id, const struct run_args *a, const char *path)
 {
-    uint64_t violations = sim_world_violation_count(world);
+    struct sim_recorder *rec = st->rec;
+    oracle_set_finish(st->oracles, sim_world_now_ns(world));
+    uint64_t violations =
+        sim_world_violation_count(world) + oracle_set_violation_count(st->oracles);
     const char *status = status_of(end, violations);
     uint64_t hash = sim_world_hash(world);
     int exit_status = strcmp(status, "violated") == 0 ? CLI_EXIT_VIOLATED : CLI_EXIT_OK;
@@ -184,9 +209,15 @@ int cmd_run(int argc, char **argv)
         cli_diag_overrides(&diag, a.overrides, a.override_count);
         return cli_exit_for(rc);
     }
-    struct run_state st = {0};
+    struct run_state st = {.is_quiet = a.is_quiet};
     struct sim_world *world = NULL;
     struct cause_oracle *oracle = cause_oracle_create(label_cause, &st);
+    struct oracle_report report = {&st, oracle_violation, oracle_metric};
+    st.oracles = oracle_set_create(&report, &scn);
+    if (!st.oracles) {
+        cause_oracle_destroy(oracle);
+        oracle = NULL;
+    }
     int64_t run_id = 0;
     rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
     if (rc == SIM_OK && a.db_path) {
@@ -204,11 +235,13 @@ int cmd_run(int argc, char **argv)
         }
         struct sim_observer oracle_obs = cause_oracle_observer(oracle);
         sim_world_add_observer(world, &oracle_obs);
+        struct sim_observer oracles_obs = oracle_set_observer(st.oracles);
+        sim_world_add_observer(world, &oracles_obs);
         cli_catch_signals();
         if (!a.is_quiet)
             fprintf(stderr, "murphy: running %s (%s), seed %" PRIu64 "\n", scn.name, path, a.seed);
         enum sim_run_end end = sim_world_run(world, a.stop_at_seq, &cli_interrupt);
-        status = finish(world, st.rec, end, run_id, &a, path);
+        status = finish(world, &st, end, run_id, &a, path);
         if (a.is_checking_determinism && end != SIM_END_INTERRUPTED &&
             (status == CLI_EXIT_OK || status == CLI_EXIT_VIOLATED)) {
             sim_rec_close(st.rec); /* the replay reads everything this run wrote */
@@ -224,6 +257,7 @@ int cmd_run(int argc, char **argv)
     }
     sim_rec_close(st.rec);
     cause_oracle_destroy(oracle);
+    oracle_set_destroy(st.oracles);
     sim_world_destroy(world);
     sim_scn_free(&scn);
     return status;

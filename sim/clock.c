@@ -2,12 +2,19 @@
  *
  * A reading is anchor + elapsed + floor(elapsed * drift_ppb / 1e9), computed in 128-bit
  * integers: exact, the same on every compiler, monotonic in true time for any drift above
- * -100% (the scenario limits it to +-10%). Converting a local duration back to true time
- * takes the smallest true delay whose local advance reaches it, so a timer never fires
- * early by the clock that set it. */
+ * -100% (the scenario limits it to +-10%, slews to +-10% more). A rate change re-anchors
+ * at the current instant, so readings stay continuous; a step moves only the wall anchor,
+ * so monotonic time never jumps. The leap second is applied on top of the wall reading as
+ * a function of true time, so that a sync corrects the oscillator and never fights the
+ * node's own leap policy. Converting a local duration back to true time takes the
+ * smallest true delay whose local advance reaches it, so a timer never fires early by
+ * the clock that set it. */
 #include "internal.h"
 
 __extension__ typedef __int128 sim_i128;
+
+#define LEAP_NS SIM_NS_PER_S
+#define SMEAR_WINDOW_NS (INT64_C(86400) * SIM_NS_PER_S) /* 24 h, centred on the leap */
 
 static int64_t advance_ns(const struct sim_clock *clock, int64_t elapsed_ns)
 {
@@ -16,6 +23,33 @@ static int64_t advance_ns(const struct sim_clock *clock, int64_t elapsed_ns)
     sim_i128 q = skew / 1000000000;
     if (skew % 1000000000 != 0 && skew < 0) q -= 1;
     return elapsed_ns + (int64_t)q;
+}
+
+/* How far the node's leap policy has set its time of day back at true_ns (0 .. 1 s). */
+static int64_t leap_adjust_ns(const struct sim_clock *clock, int64_t true_ns)
+{
+    if (clock->leap == SIM_LEAP_NONE || clock->leap_at_ns < 0) return 0;
+    if (clock->leap == SIM_LEAP_STEP) return true_ns >= clock->leap_at_ns ? LEAP_NS : 0;
+    int64_t start_ns = clock->leap_at_ns - SMEAR_WINDOW_NS / 2;
+    if (true_ns <= start_ns) return 0;
+    if (true_ns - start_ns >= SMEAR_WINDOW_NS) return LEAP_NS;
+    /* linear and exact: the wall clock runs 1s/24h slow inside the window */
+    return (int64_t)((sim_i128)(true_ns - start_ns) * LEAP_NS / SMEAR_WINDOW_NS);
+}
+
+void sim__clock_init(struct sim_clock *clock, const struct sim_scenario *scn,
+                     const struct sim_clock_cfg *cfg)
+{
+    *clock = (struct sim_clock){
+        .anchor_true_ns = 0,
+        .anchor_mono_ns = 0,
+        .anchor_wall_ns = scn->wall_start_ns + cfg->offset_ns,
+        .drift_ppb = cfg->drift_ppb,
+        .base_drift_ppb = cfg->drift_ppb,
+        .leap_at_ns = scn->leap_at_ns,
+        .leap = cfg->leap,
+        .wall_start_ns = scn->wall_start_ns,
+    };
 }
 
 int64_t sim__clock_mono_ns(const struct sim_clock *clock, int64_t true_ns)
@@ -27,7 +61,13 @@ int64_t sim__clock_mono_ns(const struct sim_clock *clock, int64_t true_ns)
 int64_t sim__clock_wall_ns(const struct sim_clock *clock, int64_t true_ns)
 {
     SIM_ASSERT(true_ns >= clock->anchor_true_ns);
-    return clock->anchor_wall_ns + advance_ns(clock, true_ns - clock->anchor_true_ns);
+    return clock->anchor_wall_ns + advance_ns(clock, true_ns - clock->anchor_true_ns) -
+           leap_adjust_ns(clock, true_ns);
+}
+
+int64_t sim__clock_reference_ns(const struct sim_clock *clock, int64_t true_ns)
+{
+    return clock->wall_start_ns + true_ns - leap_adjust_ns(clock, true_ns);
 }
 
 int64_t sim__clock_true_delay_ns(const struct sim_clock *clock, int64_t now_ns,
@@ -45,4 +85,24 @@ int64_t sim__clock_true_delay_ns(const struct sim_clock *clock, int64_t now_ns,
     while (delay > 0 && advance_ns(clock, base + delay - 1) - start >= local_ns) delay--;
     SIM_ASSERT(advance_ns(clock, base + delay) - start >= local_ns);
     return delay;
+}
+
+void sim__clock_set_rate(struct sim_clock *clock, int64_t now_ns, int64_t base_drift_ppb,
+                         int64_t slew_ppb)
+{
+    int64_t mono_ns = sim__clock_mono_ns(clock, now_ns);
+    int64_t raw_wall_ns = clock->anchor_wall_ns + advance_ns(clock, now_ns - clock->anchor_true_ns);
+    clock->anchor_true_ns = now_ns;
+    clock->anchor_mono_ns = mono_ns;
+    clock->anchor_wall_ns = raw_wall_ns;
+    clock->base_drift_ppb = base_drift_ppb;
+    clock->slew_ppb = slew_ppb;
+    clock->drift_ppb = base_drift_ppb + slew_ppb;
+    SIM_ASSERT(clock->drift_ppb > -1000000000); /* both limited to 10%: never runs backwards */
+}
+
+void sim__clock_step(struct sim_clock *clock, int64_t now_ns, int64_t step_ns)
+{
+    sim__clock_set_rate(clock, now_ns, clock->base_drift_ppb, clock->slew_ppb);
+    clock->anchor_wall_ns += step_ns;
 }

@@ -22,7 +22,27 @@ static const char *const kind_names[SIM_EV_KIND_COUNT] = {
     [SIM_EV_RESUME] = "resume",        [SIM_EV_OP_INVOKE] = "invoke",
     [SIM_EV_OP_COMPLETE] = "complete", [SIM_EV_TIMEOUT] = "timeout",
     [SIM_EV_NOTE] = "note",            [SIM_EV_VIOLATION] = "violation",
-    [SIM_EV_CLAMP] = "clamp",
+    [SIM_EV_CLAMP] = "clamp",          [SIM_EV_CLOCK_STEP] = "clock_step",
+    [SIM_EV_CLOCK_RATE] = "clock_rate", [SIM_EV_CLOCK_SYNC] = "clock_sync",
+    [SIM_EV_CLOCK_SAMPLE] = "clock_sample", [SIM_EV_CLAIM] = "claim",
+    [SIM_EV_PAUSE_NOTICE] = "pause_notice",
+};
+
+static const char *const clock_cause_names[SIM_CLOCK_CAUSE_COUNT] = {
+    [SIM_CLOCK_BY_FAULT] = "fault", [SIM_CLOCK_BY_SYNC] = "sync",
+    [SIM_CLOCK_BY_LEAP] = "leap",   [SIM_CLOCK_BY_SLEW] = "slew",
+    [SIM_CLOCK_BY_SLEW_END] = "slew_end",
+};
+
+static const char *const sync_action_names[SIM_SYNC_ACTION_COUNT] = {
+    [SIM_SYNC_STEPPED] = "stepped", [SIM_SYNC_SLEWED] = "slewed",
+    [SIM_SYNC_REJECTED] = "rejected",
+};
+
+static const char *const notice_names[2] = {"heard", "missed"};
+
+static const char *const pause_source_names[2] = {
+    [SIM_PAUSE_BY_FAULT] = "fault", [SIM_PAUSE_BY_GC] = "gc",
 };
 
 static const char *const class_names[MURPHY_CLASS_COUNT] = {
@@ -42,6 +62,7 @@ static const char *const fault_names[SIM_FAULT_ACTION_COUNT] = {
     [SIM_FAULT_PARTITION] = "partition", [SIM_FAULT_CUT] = "cut",
     [SIM_FAULT_HEAL] = "heal",           [SIM_FAULT_CRASH] = "crash",
     [SIM_FAULT_RESTART] = "restart",     [SIM_FAULT_PAUSE] = "pause",
+    [SIM_FAULT_STEP] = "step",           [SIM_FAULT_DRIFT] = "drift",
 };
 
 static const char *const op_type_names[3] = {
@@ -116,6 +137,12 @@ static const char *const *aux_table(unsigned kind, size_t *count)
     case SIM_EV_DROP: *count = SIM_DROP_REASON_COUNT; return drop_names;
     case SIM_EV_FAULT: *count = SIM_FAULT_ACTION_COUNT; return fault_names;
     case SIM_EV_OP_COMPLETE: *count = 3; return op_type_names;
+    case SIM_EV_CLOCK_STEP:
+    case SIM_EV_CLOCK_RATE: *count = SIM_CLOCK_CAUSE_COUNT; return clock_cause_names;
+    case SIM_EV_CLOCK_SYNC: *count = SIM_SYNC_ACTION_COUNT; return sync_action_names;
+    case SIM_EV_PAUSE:
+    case SIM_EV_RESUME: *count = 2; return pause_source_names;
+    case SIM_EV_PAUSE_NOTICE: *count = 2; return notice_names;
     default: *count = 0; return NULL;
     }
 }

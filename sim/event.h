@@ -47,6 +47,16 @@ enum sim_event_kind {
     SIM_EV_NOTE,         /* node arg=hash of text */
     SIM_EV_VIOLATION,    /* node arg=hash of text */
     SIM_EV_CLAMP,        /* node=source peer=target obj=msg arg=clamped delay ns */
+    SIM_EV_CLOCK_STEP,   /* node aux=why (fault, sync, leap) arg=how far the wall clock moved */
+    SIM_EV_CLOCK_RATE,   /* node aux=why (fault, slew, slew_end) arg=new drift ppb of both
+                            clocks, ref=(u64) the slew part of it */
+    SIM_EV_CLOCK_SYNC,   /* node peer=time server or none aux=what the discipline did
+                            arg=measured offset (local minus reference) obj=round trip ns */
+    SIM_EV_CLOCK_SAMPLE, /* node arg=wall offset from the reference, obj=(u64) mono - true */
+    SIM_EV_CLAIM,        /* node obj=(u64)a ref=(u64)b arg=hash of the claim's name: what a
+                            model tells the oracles it did (murphy_claim) */
+    SIM_EV_PAUSE_NOTICE, /* node obj=the planned pause's length arg=ns until it starts,
+                            aux=1 if the node was not free to hear it */
     SIM_EV_KIND_COUNT
 };
 
@@ -60,6 +70,27 @@ enum sim_drop_reason {
     SIM_DROP_REASON_COUNT
 };
 
+/* Why a clock stepped (CLOCK_STEP aux) or changed rate (CLOCK_RATE aux). */
+enum sim_clock_cause {
+    SIM_CLOCK_BY_FAULT,    /* a scenario fault (step, drift) */
+    SIM_CLOCK_BY_SYNC,     /* the sync discipline stepped the clock */
+    SIM_CLOCK_BY_LEAP,     /* a leap second inserted by stepping back */
+    SIM_CLOCK_BY_SLEW,     /* the sync discipline started slewing */
+    SIM_CLOCK_BY_SLEW_END, /* a slew finished */
+    SIM_CLOCK_CAUSE_COUNT
+};
+
+/* What a sync did with its measurement (CLOCK_SYNC aux). */
+enum sim_sync_action {
+    SIM_SYNC_STEPPED,
+    SIM_SYNC_SLEWED,
+    SIM_SYNC_REJECTED, /* a time reply that failed its checksum: never trusted */
+    SIM_SYNC_ACTION_COUNT
+};
+
+/* PAUSE aux: where a pause came from. */
+enum sim_pause_source { SIM_PAUSE_BY_FAULT, SIM_PAUSE_BY_GC };
+
 /* FAULT actions. */
 enum sim_fault_action {
     SIM_FAULT_PARTITION, /* cut both directions between two groups */
@@ -68,6 +99,8 @@ enum sim_fault_action {
     SIM_FAULT_CRASH,
     SIM_FAULT_RESTART,
     SIM_FAULT_PAUSE,
+    SIM_FAULT_STEP,      /* step the wall clock of nodes by a signed duration */
+    SIM_FAULT_DRIFT,     /* set the drift of nodes' clocks */
     SIM_FAULT_ACTION_COUNT
 };
 

@@ -1,5 +1,5 @@
 /* sim/fault.c - faults at fixed times: partitions and one-way cuts, heals, crashes,
- * restarts and pauses. Every fault is scheduled at world creation in file order (so
+ * restarts, pauses, clock steps and drift changes. Every fault is scheduled at world creation in file order (so
  * faults at one instant apply in that order) and is an event when it applies, whether
  * or not it touched anything; what it did follows as its own events. */
 #include "internal.h"
@@ -37,6 +37,10 @@ void sim__fault_apply(struct sim_world *world, uint32_t index)
     case SIM_FAULT_PAUSE:
         for (uint32_t i = 0; i < f->a.count; i++)
             sim__node_pause(world, f->a.first + i, f->duration_ns, index);
+        break;
+    case SIM_FAULT_STEP:
+    case SIM_FAULT_DRIFT:
+        for (uint32_t i = 0; i < f->a.count; i++) sim__clock_fault(world, f->a.first + i, f, index);
         break;
     default: SIM_UNREACHABLE("unknown fault action");
     }

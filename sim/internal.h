@@ -27,15 +27,32 @@ enum sim_qtype {
     SIM_Q_WORK_DONE, /* a = node, b = the node's work generation */
     SIM_Q_FAULT,     /* a = fault index */
     SIM_Q_RESUME,    /* a = node, b = the node's pause generation */
+    SIM_Q_CLOCK,     /* a = node, b = enum sim_clock_job | the node's clock generation << 8 */
+    SIM_Q_GC,        /* a = node, b = 0: announce the planned pause, 1: start it */
+    SIM_Q_SAMPLE,    /* sample every node's clock offsets */
 };
 
-/* A piece of a node's clock: readings advance from this anchor at (1 + drift) per true
- * ns. Issue-level features (steps, slews) add anchors; readings stay piecewise linear. */
+/* Clock work the kernel schedules for a node (SIM_Q_CLOCK). */
+enum sim_clock_job {
+    SIM_CLOCK_JOB_SYNC,     /* measure and correct (the sync policy's period) */
+    SIM_CLOCK_JOB_SLEW_END, /* the current slew has corrected what it was for */
+    SIM_CLOCK_JOB_LEAP,     /* a leap second: step back (clock_leap = step) */
+};
+
+/* A node's clocks as piecewise-linear functions of true time: from the anchor, both
+ * readings advance at (1 + drift_ppb / 1e9) per true ns. A rate change (drift fault, slew)
+ * moves the anchor to now; a step moves only anchor_wall_ns. A leap smear is applied on
+ * top of the wall reading, as a function of true time (clock.c). */
 struct sim_clock {
     int64_t anchor_true_ns;
     int64_t anchor_mono_ns;
     int64_t anchor_wall_ns;
-    int64_t drift_ppb;
+    int64_t drift_ppb;        /* base_drift_ppb + slew_ppb: the rate both clocks run at */
+    int64_t base_drift_ppb;   /* the oscillator's own error (drift faults change it) */
+    int64_t slew_ppb;         /* the sync discipline's correction in force */
+    int64_t leap_at_ns;       /* true time of the leap; -1 for none */
+    enum sim_leap_policy leap;
+    int64_t wall_start_ns;    /* the reference reading at true time 0 */
 };
 
 /* Something waiting for a paused or busy node, in arrival order. */
@@ -69,6 +86,11 @@ struct murphy_node {
     void *volatile_state;
     gsl_rng *rng;              /* stream "node/NAME" */
     struct sim_clock clock;
+    gsl_rng *jitter_rng;       /* "clock/NAME/jitter", only with clock_jitter */
+    gsl_rng *sync_rng;         /* "clock/NAME/sync", only for sync without a server */
+    gsl_rng *gc_rng;           /* "gc/NAME", only with gc_every */
+    uint64_t clock_generation; /* bumped when a slew is replaced: older SLEW_END die */
+    int64_t gc_pause_ns;       /* the planned pause, drawn with its time */
     uint32_t incarnation;      /* bumped by each crash */
     bool is_crashed;
     bool is_paused;
@@ -86,12 +108,18 @@ struct murphy_node {
     bool is_in_callback;       /* a callback of this node is running */
 };
 
+/* A model's timer: a deadline on its node's monotonic clock. Its heap entry carries
+ * (epoch << 32 | generation): generation names the timer (its handle), epoch the latest
+ * scheduling in true time, bumped when a rate change moves the deadline. */
 struct sim_timer {
     uint32_t node;
     uint32_t incarnation;
     uint32_t generation;       /* bumped on each reuse of the slot */
+    uint32_t epoch;            /* bumped on each reschedule */
     bool is_live;
+    bool is_in_heap;           /* not yet fired into the inbox */
     uint64_t tag;
+    int64_t deadline_mono_ns;
     uint32_t next_free;
 };
 
@@ -107,6 +135,7 @@ struct sim_msg {
     size_t payload_cap;
     uint32_t next_free;
     bool is_live;
+    bool is_daemon;            /* the kernel's time-sync exchange, never seen by models */
 };
 
 struct sim_link {
@@ -182,25 +211,60 @@ const void *sim__ring_front(const struct sim_ring *ring);
 void sim__ring_free(struct sim_ring *ring);
 
 /* --- clocks (clock.c) --- */
+void sim__clock_init(struct sim_clock *clock, const struct sim_scenario *scn,
+                     const struct sim_clock_cfg *cfg);
 int64_t sim__clock_mono_ns(const struct sim_clock *clock, int64_t true_ns);
 int64_t sim__clock_wall_ns(const struct sim_clock *clock, int64_t true_ns);
-/* The true duration after now_ns until the monotonic clock has advanced local_ns. */
+/* The true duration after now_ns until the monotonic clock has advanced local_ns, at the
+ * rate in force (a later rate change reschedules). */
 int64_t sim__clock_true_delay_ns(const struct sim_clock *clock, int64_t now_ns,
                                  int64_t local_ns);
+/* Re-anchors at now_ns and sets the rate (base + slew); the caller reschedules timers. */
+void sim__clock_set_rate(struct sim_clock *clock, int64_t now_ns, int64_t base_drift_ppb,
+                         int64_t slew_ppb);
+/* Moves the wall clock by step_ns (signed); monotonic time is untouched. */
+void sim__clock_step(struct sim_clock *clock, int64_t now_ns, int64_t step_ns);
+/* The reference time of day (a perfect clock) at true_ns. */
+int64_t sim__clock_reference_ns(const struct sim_clock *clock, int64_t true_ns);
+
+/* --- clock discipline, GC pauses, samples (clocksync.c) --- */
+int sim__clocks_schedule(struct sim_world *world);
+void sim__clock_job(struct sim_world *world, uint32_t node, uint64_t job);
+void sim__clock_sample(struct sim_world *world);
+/* A daemon message reached its node (time query or answer). */
+void sim__clock_daemon_message(struct sim_world *world, uint32_t msg_slot);
+/* A drift or step fault on one node. */
+void sim__clock_fault(struct sim_world *world, uint32_t node, const struct sim_fault *f,
+                      uint32_t fault_index);
+void sim__gc_event(struct sim_world *world, uint32_t node, uint64_t phase);
 
 /* --- nodes (node.c) --- */
 int sim__nodes_init(struct sim_world *world);
 void sim__nodes_deinit(struct sim_world *world);
 void sim__node_start(struct sim_world *world, uint32_t node);
 void sim__node_offer_message(struct sim_world *world, uint32_t msg_slot);
-void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t generation);
+void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t entry);
 void sim__node_work_done(struct sim_world *world, uint32_t node, uint64_t generation);
 void sim__node_crash(struct sim_world *world, uint32_t node);
 void sim__node_restart(struct sim_world *world, uint32_t node);
+/* fault_index: the fault behind the pause, or SIM_FAULT_INDEX_GC for a random one */
 void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns,
                      uint32_t fault_index);
+#define SIM_FAULT_INDEX_GC UINT32_MAX
+/* After a rate change: reschedule the node's pending timers for their local deadlines. */
+void sim__node_reschedule_timers(struct sim_world *world, uint32_t node);
+/* Calls the model's on_pause_notice if the node is free to hear it. */
+void sim__node_pause_notice(struct sim_world *world, uint32_t node, int64_t pause_in_ns,
+                            int64_t pause_ns);
 void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generation);
-bool sim__timer_is_live(const struct sim_world *world, uint32_t slot, uint64_t generation);
+/* What a timer's heap entry (slot, entry) is worth when reached. */
+enum sim_timer_entry {
+    SIM_TIMER_LIVE,  /* fire it */
+    SIM_TIMER_STALE, /* superseded by a later entry of the timer, or the slot was reused */
+    SIM_TIMER_DEAD,  /* cancelled or of an earlier incarnation: free the slot */
+};
+enum sim_timer_entry sim__timer_entry(const struct sim_world *world, uint32_t slot,
+                                      uint64_t entry);
 void sim__timer_release(struct sim_world *world, uint32_t slot);
 
 /* --- network (net.c) --- */
@@ -208,7 +272,7 @@ int sim__net_init(struct sim_world *world);
 void sim__net_deinit(struct sim_world *world);
 uint64_t sim__net_send(struct sim_world *world, uint32_t source_node, uint32_t target_node,
                        enum murphy_class traffic_class, uint64_t reply_to_msg_id,
-                       const void *payload, size_t payload_bytes);
+                       const void *payload, size_t payload_bytes, bool is_daemon);
 void sim__net_arrive(struct sim_world *world, uint32_t msg_slot);
 void sim__msg_free(struct sim_world *world, uint32_t msg_slot);
 void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,

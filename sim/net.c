@@ -236,7 +236,7 @@ static int64_t transmit(struct sim_world *world, struct sim_link *l, uint64_t ms
 
 static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t reply_to,
                         uint32_t source, uint32_t target, enum murphy_class traffic_class,
-                        const void *payload, size_t bytes, int64_t arrive_ns)
+                        const void *payload, size_t bytes, int64_t arrive_ns, bool is_daemon)
 {
     uint32_t slot = msg_alloc(world, bytes);
     SIM_ASSERT(slot != SIM_SLOT_NONE);
@@ -248,6 +248,7 @@ static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t r
     m->traffic_class = traffic_class;
     m->sent_ns = world->now_ns;
     m->payload_bytes = bytes;
+    m->is_daemon = is_daemon;
     if (bytes) memcpy(m->payload, payload, bytes);
     sim__schedule(world, arrive_ns, SIM_Q_ARRIVE, slot, msg_id);
     return slot;
@@ -255,7 +256,7 @@ static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t r
 
 uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target,
                        enum murphy_class traffic_class, uint64_t reply_to,
-                       const void *payload, size_t bytes)
+                       const void *payload, size_t bytes, bool is_daemon)
 {
     SIM_ASSERT(target < world->node_count);
     SIM_ASSERT((unsigned)traffic_class < MURPHY_CLASS_COUNT);
@@ -292,7 +293,7 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
         if (d.delay_ns[0] > SIM_DELAY_NS_MAX) d.delay_ns[0] = SIM_DELAY_NS_MAX;
     }
     uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
-                                bytes, depart_ns + d.delay_ns[0]);
+                                bytes, depart_ns + d.delay_ns[0], is_daemon);
     if (d.is_corrupted && bytes) {
         /* flip one bit of this copy; the duplicate, if any, stays intact */
         size_t offset = (size_t)(d.corrupt_bits % bytes);
@@ -303,7 +304,7 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
     if (d.is_duplicated) {
         sim__emit(world, SIM_EV_DUPLICATE, source, target, 0, id, reply_to, 0, NULL);
         launch_copy(world, id, reply_to, source, target, traffic_class, payload, bytes,
-                    depart_ns + d.delay_ns[1]);
+                    depart_ns + d.delay_ns[1], is_daemon);
     }
     return id;
 }

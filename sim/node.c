@@ -32,16 +32,25 @@ static int node_init(struct sim_world *world, struct murphy_node *n, uint32_t in
     /* at least one byte, so a stateless model still gets distinct non-NULL pointers */
     n->durable = calloc(1, n->model->durable_bytes ? n->model->durable_bytes : 1);
     n->volatile_state = calloc(1, n->model->volatile_bytes ? n->model->volatile_bytes : 1);
-    char stream[SIM_NAME_BYTES_MAX + 8];
+    char stream[SIM_NAME_BYTES_MAX + 16];
     snprintf(stream, sizeof stream, "node/%s", n->name);
     n->rng = sim__open_stream(world, stream);
     if (!n->durable || !n->volatile_state || !n->rng) return -1;
-    n->clock = (struct sim_clock){
-        .anchor_true_ns = 0,
-        .anchor_mono_ns = 0,
-        .anchor_wall_ns = scn->wall_start_ns + n->group->clock_offset_ns,
-        .drift_ppb = n->group->clock_drift_ppb,
-    };
+    sim__clock_init(&n->clock, scn, &n->group->clock);
+    /* Separate streams, opened only when configured: jitter reads by the model never
+     * shift sync errors or pause times, and scenarios without them draw nothing new. */
+    if (n->group->clock.jitter_ns > 0) {
+        snprintf(stream, sizeof stream, "clock/%s/jitter", n->name);
+        if (!(n->jitter_rng = sim__open_stream(world, stream))) return -1;
+    }
+    if (n->group->clock.sync != SIM_SYNC_NONE && !n->group->clock.has_sync_server) {
+        snprintf(stream, sizeof stream, "clock/%s/sync", n->name);
+        if (!(n->sync_rng = sim__open_stream(world, stream))) return -1;
+    }
+    if (n->group->gc.is_on) {
+        snprintf(stream, sizeof stream, "gc/%s", n->name);
+        if (!(n->gc_rng = sim__open_stream(world, stream))) return -1;
+    }
     sim__ring_init(&n->work_queue, sizeof(struct sim_work_item));
     sim__ring_init(&n->inbox, sizeof(struct sim_inbox_item));
     return 0;
@@ -65,6 +74,9 @@ void sim__nodes_deinit(struct sim_world *world)
         free(n->durable);
         free(n->volatile_state);
         if (n->rng) gsl_rng_free(n->rng);
+        if (n->jitter_rng) gsl_rng_free(n->jitter_rng);
+        if (n->sync_rng) gsl_rng_free(n->sync_rng);
+        if (n->gc_rng) gsl_rng_free(n->gc_rng);
         sim__ring_free(&n->work_queue);
         sim__ring_free(&n->inbox);
     }
@@ -105,6 +117,11 @@ static void execute_message(struct sim_world *world, uint32_t slot)
     struct murphy_node *n = &world->nodes[m->target_node];
     sim__emit(world, SIM_EV_DELIVER, m->target_node, m->source_node, m->traffic_class,
               m->msg_id, m->reply_to_msg_id, world->now_ns - m->sent_ns, NULL);
+    if (m->is_daemon) { /* the node's time daemon, not its model */
+        sim__clock_daemon_message(world, slot);
+        sim__msg_free(world, slot);
+        return;
+    }
     struct murphy_msg msg = {
         .msg_id = m->msg_id,
         .reply_to_msg_id = m->reply_to_msg_id,
@@ -194,25 +211,36 @@ void sim__node_offer_message(struct sim_world *world, uint32_t slot)
 
 void sim__timer_release(struct sim_world *world, uint32_t slot) { timer_free_slot(world, slot); }
 
-bool sim__timer_is_live(const struct sim_world *world, uint32_t slot, uint64_t generation)
+static uint64_t entry_of(const struct sim_timer *t)
+{
+    return ((uint64_t)t->epoch << 32) | t->generation;
+}
+
+enum sim_timer_entry sim__timer_entry(const struct sim_world *world, uint32_t slot,
+                                      uint64_t entry)
 {
     SIM_ASSERT(slot < world->timer_count);
     const struct sim_timer *t = &world->timers[slot];
-    return t->generation == generation && t->is_live &&
-           t->incarnation == world->nodes[t->node].incarnation;
+    if (entry != entry_of(t)) return SIM_TIMER_STALE; /* rescheduled, or the slot reused */
+    if (!t->is_live || t->incarnation != world->nodes[t->node].incarnation)
+        return SIM_TIMER_DEAD;
+    return SIM_TIMER_LIVE;
 }
 
-void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t generation)
+void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t entry)
 {
     struct sim_timer *t = &world->timers[slot];
-    if (!sim__timer_is_live(world, slot, generation)) {
-        /* cancelled, or set by an earlier incarnation: dies without an event */
-        if (t->generation == generation) {
-            if (!t->is_live && world->timers_dead_in_queue) world->timers_dead_in_queue--;
-            timer_free_slot(world, slot);
-        }
+    switch (sim__timer_entry(world, slot, entry)) {
+    case SIM_TIMER_STALE:
+        if (world->timers_dead_in_queue) world->timers_dead_in_queue--;
         return;
+    case SIM_TIMER_DEAD: /* cancelled, or set by an earlier incarnation: no event */
+        if (!t->is_live && world->timers_dead_in_queue) world->timers_dead_in_queue--;
+        timer_free_slot(world, slot);
+        return;
+    case SIM_TIMER_LIVE: break;
     }
+    t->is_in_heap = false;
     struct murphy_node *n = &world->nodes[t->node];
     if (!is_available(n)) {
         struct sim_inbox_item item = {SIM_INBOX_TIMER, slot};
@@ -220,6 +248,34 @@ void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t gener
         return;
     }
     execute_timer(world, slot);
+}
+
+static void schedule_timer(struct sim_world *world, const struct murphy_node *n, uint32_t slot)
+{
+    struct sim_timer *t = &world->timers[slot];
+    int64_t left_ns = t->deadline_mono_ns - sim__clock_mono_ns(&n->clock, world->now_ns);
+    if (left_ns < 0) left_ns = 0; /* a rounding step past it: due now, never early */
+    int64_t fire_ns;
+    int64_t true_delay_ns = sim__clock_true_delay_ns(&n->clock, world->now_ns, left_ns);
+    SIM_ASSERT(sim_add_ns(world->now_ns, true_delay_ns, &fire_ns) == 0);
+    t->is_in_heap = true;
+    sim__schedule(world, fire_ns, SIM_Q_TIMER, slot, entry_of(t));
+}
+
+/* Linear over the timer slots: rate changes are rare (a drift fault, the start and end of
+ * a slew), and a per-node list would cost every timer set and fire instead. Slot order
+ * keeps the new heap entries in a deterministic order. */
+void sim__node_reschedule_timers(struct sim_world *world, uint32_t node)
+{
+    const struct murphy_node *n = &world->nodes[node];
+    for (uint32_t slot = 0; slot < world->timer_count; slot++) {
+        struct sim_timer *t = &world->timers[slot];
+        if (!t->is_live || !t->is_in_heap || t->node != node || t->incarnation != n->incarnation)
+            continue;
+        t->epoch++;
+        world->timers_dead_in_queue++; /* the old entry stays in the heap until reached */
+        schedule_timer(world, n, slot);
+    }
 }
 
 /* --- work -------------------------------------------------------------------------------- */
@@ -319,7 +375,9 @@ void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns
                      uint32_t fault_index)
 {
     struct murphy_node *n = &world->nodes[node];
-    sim__emit(world, SIM_EV_PAUSE, node, SIM_NODE_NONE, 0, fault_index, 0, duration_ns, NULL);
+    bool is_gc = fault_index == SIM_FAULT_INDEX_GC;
+    sim__emit(world, SIM_EV_PAUSE, node, SIM_NODE_NONE, is_gc ? SIM_PAUSE_BY_GC : SIM_PAUSE_BY_FAULT,
+              is_gc ? 0 : fault_index, 0, duration_ns, NULL);
     if (n->is_crashed) return;
     int64_t until_ns;
     SIM_ASSERT(sim_add_ns(world->now_ns, duration_ns, &until_ns) == 0);
@@ -341,7 +399,9 @@ void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generatio
     if (generation != n->pause_generation || !n->is_paused) return;
     n->is_paused = false;
     /* obj: the pause that ends; arg: what waited (0 and no work: the pause touched nothing) */
-    sim__emit(world, SIM_EV_RESUME, node, SIM_NODE_NONE, 0, n->pause_fault, 0,
+    bool is_gc = n->pause_fault == SIM_FAULT_INDEX_GC;
+    sim__emit(world, SIM_EV_RESUME, node, SIM_NODE_NONE,
+              is_gc ? SIM_PAUSE_BY_GC : SIM_PAUSE_BY_FAULT, is_gc ? 0 : n->pause_fault, 0,
               (int64_t)n->inbox.count + (n->is_busy ? 1 : 0), NULL);
     if (n->is_busy) {
         n->work_done_ns = world->now_ns + n->work_left_ns;
@@ -367,7 +427,11 @@ int64_t murphy_mono_ns(const struct murphy_node *n)
 
 int64_t murphy_wall_ns(const struct murphy_node *n)
 {
-    return sim__clock_wall_ns(&n->clock, n->world->now_ns);
+    int64_t wall_ns = sim__clock_wall_ns(&n->clock, n->world->now_ns);
+    if (!n->jitter_rng) return wall_ns;
+    /* uniform in [-jitter, +jitter]; the modulo bias is below 2^-32 */
+    uint64_t span = 2 * (uint64_t)n->group->clock.jitter_ns + 1;
+    return wall_ns + (int64_t)(sim_rng_u64(n->jitter_rng) % span) - n->group->clock.jitter_ns;
 }
 
 uint64_t murphy_send(struct murphy_node *n, uint32_t target_node,
@@ -375,7 +439,7 @@ uint64_t murphy_send(struct murphy_node *n, uint32_t target_node,
 {
     SIM_ASSERT(n->is_in_callback);
     return sim__net_send(n->world, n->index, target_node, traffic_class, 0, payload,
-                         payload_bytes);
+                         payload_bytes, false);
 }
 
 uint64_t murphy_reply(struct murphy_node *n, const struct murphy_msg *request,
@@ -384,7 +448,7 @@ uint64_t murphy_reply(struct murphy_node *n, const struct murphy_msg *request,
     SIM_ASSERT(n->is_in_callback);
     SIM_ASSERT(request->target_node == n->index);
     return sim__net_send(n->world, n->index, request->source_node, MURPHY_CLASS_REPLY,
-                         request->msg_id, payload, payload_bytes);
+                         request->msg_id, payload, payload_bytes, false);
 }
 
 static uint32_t timer_alloc_slot(struct sim_world *world)
@@ -418,13 +482,12 @@ uint64_t murphy_timer_set(struct murphy_node *n, int64_t delay_ns, uint64_t time
     t->incarnation = n->incarnation;
     t->is_live = true;
     t->tag = timer_tag;
+    t->epoch = 0;
+    t->deadline_mono_ns = sim__clock_mono_ns(&n->clock, world->now_ns) + delay_ns;
     uint64_t handle = ((uint64_t)t->generation << 32) | slot;
     sim__emit(world, SIM_EV_TIMER_SET, n->index, SIM_NODE_NONE, 0, handle, timer_tag, delay_ns,
               NULL);
-    int64_t fire_ns;
-    int64_t true_delay_ns = sim__clock_true_delay_ns(&n->clock, world->now_ns, delay_ns);
-    SIM_ASSERT(sim_add_ns(world->now_ns, true_delay_ns, &fire_ns) == 0);
-    sim__schedule(world, fire_ns, SIM_Q_TIMER, slot, t->generation);
+    schedule_timer(world, n, slot);
     return handle;
 }
 
@@ -561,4 +624,28 @@ void murphy_violation(struct murphy_node *n, const char *text)
     struct sim_event_text t = {{text, NULL, NULL}};
     sim__emit(n->world, SIM_EV_VIOLATION, n->index, SIM_NODE_NONE, 0, 0, 0,
               sim_text_hash(text), &t);
+}
+
+void murphy_claim(struct murphy_node *n, const char *what, int64_t a, int64_t b)
+{
+    SIM_ASSERT(n->is_in_callback);
+    SIM_ASSERT(what != NULL);
+    struct sim_event_text t = {{what, NULL, NULL}};
+    sim__emit(n->world, SIM_EV_CLAIM, n->index, SIM_NODE_NONE, 0, (uint64_t)a, (uint64_t)b,
+              sim_text_hash(what), &t);
+}
+
+void sim__node_pause_notice(struct sim_world *world, uint32_t node, int64_t pause_in_ns,
+                            int64_t pause_ns)
+{
+    struct murphy_node *n = &world->nodes[node];
+    if (n->is_crashed) return;
+    /* a notice is news only now: a node that cannot run it misses it, on the record */
+    bool is_heard = is_available(n) && n->model->on_pause_notice;
+    sim__emit(world, SIM_EV_PAUSE_NOTICE, node, SIM_NODE_NONE, is_heard ? 0 : 1,
+              (uint64_t)pause_ns, 0, pause_in_ns, NULL);
+    if (!is_heard) return;
+    enter(n);
+    n->model->on_pause_notice(n, pause_in_ns, pause_ns);
+    leave(n);
 }

@@ -68,7 +68,7 @@ struct pending_op {
 
 /* What the loop hands the writer thread: events (with their texts), annotations and
  * metrics, in the order they happened. Texts live in the chunk's arena. */
-enum item_type { ITEM_EVENT, ITEM_ANNOTATION, ITEM_METRIC };
+enum item_type { ITEM_EVENT, ITEM_ANNOTATION, ITEM_METRIC, ITEM_VIOLATION };
 #define TEXT_NONE UINT32_MAX
 struct item {
     struct sim_event ev;      /* ITEM_EVENT; for annotations only seq and node are used */
@@ -383,8 +383,8 @@ static bool insert_nodes(struct sim_recorder *rec, const struct sim_scenario *sc
         bind_text(s, 3, sim_scn_node_name(scn, i, name, sizeof name));
         bind_text(s, 4, g->name);
         bind_text(s, 5, g->model->name);
-        sqlite3_bind_int64(s, 6, g->clock_offset_ns);
-        sqlite3_bind_int64(s, 7, g->clock_drift_ppb);
+        sqlite3_bind_int64(s, 6, g->clock.offset_ns);
+        sqlite3_bind_int64(s, 7, g->clock.drift_ppb);
         sqlite3_bind_int64(s, 8, g->inbox_max);
         ok = step(rec, s, "inserting nodes");
     }
@@ -621,6 +621,7 @@ static void write_event(struct sim_recorder *rec, const struct sim_event *ev,
     case SIM_EV_OP_INVOKE: open_op(rec, ev, text); break;
     case SIM_EV_OP_COMPLETE: close_op(rec, ev, text); break;
     case SIM_EV_NOTE: write_annotation(rec, ev->seq, ev->node, "note", text->s[0]); break;
+    case SIM_EV_CLAIM: write_annotation(rec, ev->seq, ev->node, "claim", text->s[0]); break;
     case SIM_EV_VIOLATION: write_violation(rec, ev, "model", text->s[0]); break;
     default: break;
     }
@@ -678,6 +679,9 @@ static void write_item(struct sim_recorder *rec, const struct chunk *c, const st
         break;
     case ITEM_METRIC:
         write_metric(rec, item_text(c, it->text_at[0]), it->value, item_text(c, it->text_at[1]));
+        break;
+    case ITEM_VIOLATION:
+        write_violation(rec, &it->ev, item_text(c, it->text_at[0]), item_text(c, it->text_at[1]));
         break;
     }
 }
@@ -786,6 +790,15 @@ void sim_rec_annotate(struct sim_recorder *rec, uint64_t seq, uint32_t node, con
     struct item *it = next_item(rec, ITEM_ANNOTATION);
     it->ev = (struct sim_event){.seq = seq, .node = node};
     it->text_at[0] = arena_put(rec, rec->filling, kind);
+    it->text_at[1] = arena_put(rec, rec->filling, text);
+}
+
+void sim_rec_violation(struct sim_recorder *rec, const struct sim_event *at, const char *source,
+                       const char *text)
+{
+    struct item *it = next_item(rec, ITEM_VIOLATION);
+    it->ev = (struct sim_event){.seq = at->seq, .node = at->node, .time_ns = at->time_ns};
+    it->text_at[0] = arena_put(rec, rec->filling, source);
     it->text_at[1] = arena_put(rec, rec->filling, text);
 }
 

@@ -52,6 +52,10 @@ struct sim_observer sim_rec_observer(struct sim_recorder *rec);
 /* An oracle's annotation about event `seq` (copied). */
 void sim_rec_annotate(struct sim_recorder *rec, uint64_t seq, uint32_t node, const char *kind,
                       const char *text);
+/* An oracle's violation at event `at` (its seq, node and true time); texts copied.
+ * `source` names the oracle ("oracle:lease"); the text names the other events. */
+void sim_rec_violation(struct sim_recorder *rec, const struct sim_event *at, const char *source,
+                       const char *text);
 /* A named metric of the run. */
 void sim_rec_metric(struct sim_recorder *rec, const char *name, double value, const char *unit);
 

@@ -205,6 +205,11 @@ static int load_header(struct loader *ld)
     e = take(ld, "scenario", "wall_start");
     if (e && parse_duration(ld, e, 0, INT64_C(4102444800) * SIM_NS_PER_S, &scn->wall_start_ns))
         return SIM_EINPUT;
+    scn->leap_at_ns = -1;
+    e = take(ld, "scenario", "leap_at");
+    if (e && parse_duration(ld, e, 0, SIM_RUN_NS_MAX, &scn->leap_at_ns)) return SIM_EINPUT;
+    e = take(ld, "scenario", "clock_sample");
+    if (e && parse_duration(ld, e, 0, SIM_RUN_NS_MAX, &scn->clock_sample_ns)) return SIM_EINPUT;
     take(ld, "scenario", "description"); /* free text for `murphy explain` */
     return 0;
 }
@@ -332,22 +337,113 @@ static int load_param(struct loader *ld, const char *section, struct sim_param_v
     return entry_error(ld, e, "has a parameter kind the kernel does not know%s", "");
 }
 
+/* One word out of a fixed list; its index, or an error listing them. */
+static int parse_choice(struct loader *ld, const struct sim_ini_entry *e,
+                        const char *const *choices, int choice_count, int *out)
+{
+    char list[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < choice_count; i++) {
+        if (strcmp(e->value, choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", choices[i]);
+        if (n > 0 && (size_t)n < sizeof list - used) used += (size_t)n;
+    }
+    return entry_error(ld, e, "expected one of %s, got '%.60s'", list, e->value);
+}
+
+static const char *const sync_names[] = {"none", "step", "slew", "ntpd"};
+static const char *const leap_names[] = {"none", "step", "smear"};
+
+/* The clock keys of a group: offset, drift, read jitter, leap policy and sync. */
+static int load_clock(struct loader *ld, const char *section, struct sim_clock_cfg *c)
+{
+    *c = (struct sim_clock_cfg){
+        .sync_every_ns = sim_s(64),             /* ntpd's shortest poll interval */
+        .slew_max_ppb = 500000,                 /* ntpd: 500 ppm */
+        .step_threshold_ns = sim_ms(128),       /* ntpd: 128 ms */
+    };
+    struct sim_ini_entry *e = take(ld, section, "clock_offset");
+    if (e && parse_duration(ld, e, -SIM_RUN_NS_MAX, SIM_RUN_NS_MAX, &c->offset_ns))
+        return SIM_EINPUT;
+    e = take(ld, section, "clock_drift");
+    if (e && parse_units(ld, e, SIM_UNIT_RATIO, -SIM_DRIFT_PPB_LIMIT, SIM_DRIFT_PPB_LIMIT,
+                         "[-100000ppm, 100000ppm]", &c->drift_ppb))
+        return SIM_EINPUT;
+    e = take(ld, section, "clock_jitter");
+    if (e && parse_duration(ld, e, 0, SIM_CLOCK_JITTER_NS_LIMIT, &c->jitter_ns)) return SIM_EINPUT;
+    int choice = 0;
+    e = take(ld, section, "clock_leap");
+    if (e && parse_choice(ld, e, leap_names, 3, &choice) != 0) return SIM_EINPUT;
+    c->leap = (enum sim_leap_policy)choice;
+    if (c->leap != SIM_LEAP_NONE && ld->scn->leap_at_ns < 0)
+        return entry_error(ld, e, "needs [scenario] leap_at = TIME (when the leap second is)%s",
+                           "");
+    choice = 0;
+    e = take(ld, section, "clock_sync");
+    if (e && parse_choice(ld, e, sync_names, 4, &choice) != 0) return SIM_EINPUT;
+    c->sync = (enum sim_sync_policy)choice;
+    e = take(ld, section, "clock_sync_every");
+    if (e && parse_duration(ld, e, SIM_NS_PER_MS, SIM_RUN_NS_MAX, &c->sync_every_ns))
+        return SIM_EINPUT;
+    e = take(ld, section, "clock_sync_error");
+    if (e && parse_duration(ld, e, 0, sim_s(3600), &c->sync_error_ns)) return SIM_EINPUT;
+    e = take(ld, section, "clock_sync_server");
+    if (e) {
+        struct sim_node_range r;
+        if (parse_group_ref(ld, e, e->value, &r) != 0) return SIM_EINPUT;
+        if (r.count != 1)
+            return entry_error(ld, e, "names %u nodes; expected one time server", r.count);
+        c->has_sync_server = true;
+        c->sync_server = r.first;
+    }
+    e = take(ld, section, "clock_slew_max");
+    if (e && parse_units(ld, e, SIM_UNIT_RATIO, 1, SIM_SLEW_PPB_LIMIT, "[1ppb, 100000ppm]",
+                         &c->slew_max_ppb))
+        return SIM_EINPUT;
+    e = take(ld, section, "clock_step_threshold");
+    if (e && parse_duration(ld, e, 0, sim_s(3600), &c->step_threshold_ns)) return SIM_EINPUT;
+    if (c->sync == SIM_SYNC_NONE && (c->has_sync_server || c->sync_error_ns))
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
+                            "[%s]: clock_sync_server and clock_sync_error need 'clock_sync = "
+                            "step, slew or ntpd'", section);
+    return 0;
+}
+
+/* The GC keys of a group: pauses drawn from gc_every (time between) and gc_pause. */
+static int load_gc(struct loader *ld, const char *section, struct sim_gc_cfg *gc)
+{
+    *gc = (struct sim_gc_cfg){0};
+    struct sim_ini_entry *every = take(ld, section, "gc_every");
+    struct sim_ini_entry *length = take(ld, section, "gc_pause");
+    struct sim_ini_entry *notice = take(ld, section, "gc_notice");
+    if (!every && !length && !notice) return 0;
+    if (!every || !length)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
+                            "[%s]: random pauses need both 'gc_every = DIST' (time between "
+                            "pauses) and 'gc_pause = DIST' (their length)", section);
+    if (strcmp(every->value, "none") == 0) return 0; /* switched off, e.g. by --set */
+    if (parse_dist(ld, every, &gc->every) != 0 || parse_dist(ld, length, &gc->length) != 0)
+        return SIM_EINPUT;
+    if (notice && parse_duration(ld, notice, 0, sim_s(3600), &gc->notice_ns)) return SIM_EINPUT;
+    gc->is_on = true;
+    return 0;
+}
+
 /* Second pass: clocks, inbox bound and model parameters. */
 static int load_group_settings(struct loader *ld, struct sim_group *g)
 {
     char section[SIM_NAME_BYTES_MAX + 8];
     snprintf(section, sizeof section, "node.%s", g->name);
-    struct sim_ini_entry *e = take(ld, section, "clock_offset");
-    if (e && parse_duration(ld, e, -SIM_RUN_NS_MAX, SIM_RUN_NS_MAX, &g->clock_offset_ns))
+    if (load_clock(ld, section, &g->clock) != 0 || load_gc(ld, section, &g->gc) != 0)
         return SIM_EINPUT;
-    e = take(ld, section, "clock_drift");
-    if (e && parse_units(ld, e, SIM_UNIT_RATIO, -SIM_DRIFT_PPB_LIMIT, SIM_DRIFT_PPB_LIMIT,
-                         "[-100000ppm, 100000ppm]", &g->clock_drift_ppb))
-        return SIM_EINPUT;
+    struct sim_ini_entry *e;
     /* every wall reading of the run must fit int64: start + offset + duration * (1+drift) */
-    i128 wall_start = (i128)ld->scn->wall_start_ns + g->clock_offset_ns;
+    i128 wall_start = (i128)ld->scn->wall_start_ns + g->clock.offset_ns;
     i128 wall_end = wall_start + ld->scn->duration_ns +
-                    (i128)ld->scn->duration_ns * g->clock_drift_ppb / SIM_PPB_ONE;
+                    (i128)ld->scn->duration_ns * g->clock.drift_ppb / SIM_PPB_ONE;
     if (wall_end > INT64_MAX || wall_start < 0)
         return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
                             "[%s]: wall_start + clock_offset + duration (with drift) leaves the "
@@ -518,7 +614,8 @@ void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source, uint32_t 
 static const char *const fault_usage =
     "expected 'at TIME partition A / B [for D]', 'at TIME cut A -> B [for D]', "
     "'at TIME heal [FAULT]', 'at TIME crash NODES [for D]', 'at TIME restart NODES', "
-    "'at TIME pause NODES for D' or 'at TIME flap A / B every D until TIME'";
+    "'at TIME pause NODES for D', 'at TIME step NODES by D' (D may be negative), "
+    "'at TIME drift NODES to RATE' (e.g. 200ppm) or 'at TIME flap A / B every D until TIME'";
 
 #define FAULT_WORDS_MAX 12
 
@@ -618,6 +715,33 @@ static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w,
     }
 }
 
+/* at T step NODES by D | at T drift NODES to RATE */
+static int load_clock_fault(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
+                            struct sim_fault *f)
+{
+    bool is_step = w[2][0] == 's';
+    if (n != 6 || strcmp(w[4], is_step ? "by" : "to") != 0)
+        return entry_error(ld, e, "%s", fault_usage);
+    if (parse_group_ref(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
+    char err[256];
+    if (is_step) {
+        f->action = SIM_FAULT_STEP;
+        if (sim_units_parse(w[5], SIM_UNIT_DURATION, &f->duration_ns, err, sizeof err) != 0)
+            return entry_error(ld, e, "%s", err);
+        if (f->duration_ns < -SIM_CLOCK_STEP_NS_LIMIT || f->duration_ns > SIM_CLOCK_STEP_NS_LIMIT)
+            return entry_error(ld, e, "steps must be within 10 years either way, got '%.60s'",
+                               w[5]);
+        return 0;
+    }
+    f->action = SIM_FAULT_DRIFT;
+    if (sim_units_parse(w[5], SIM_UNIT_RATIO, &f->drift_ppb, err, sizeof err) != 0)
+        return entry_error(ld, e, "%s", err);
+    if (f->drift_ppb < -SIM_DRIFT_PPB_LIMIT || f->drift_ppb > SIM_DRIFT_PPB_LIMIT)
+        return entry_error(ld, e, "drift must be within [-100000ppm, 100000ppm], got '%.60s'",
+                           w[5]);
+    return 0;
+}
+
 static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
 {
     if (!is_name(e->key)) return entry_error(ld, e, "is not a usable fault name%s", "");
@@ -671,6 +795,8 @@ static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
             f->duration_ns = for_ns;
             return rc;
         }
+    } else if (strcmp(action, "step") == 0 || strcmp(action, "drift") == 0) {
+        return load_clock_fault(ld, e, w, n, f);
     } else {
         return entry_error(ld, e, "%s", fault_usage);
     }
@@ -702,7 +828,8 @@ static bool is_known_section(const char *section)
 
 static void expected_keys(const struct loader *ld, const char *section, char *out, size_t bytes)
 {
-    static const char *const scenario_keys = "name, duration, max_events, wall_start, description";
+    static const char *const scenario_keys =
+        "name, duration, max_events, wall_start, leap_at, clock_sample, description";
     const char *fixed = NULL;
     if (strcmp(section, "scenario") == 0) fixed = scenario_keys;
     else if (strncmp(section, "link.", 5) == 0)
@@ -712,7 +839,10 @@ static void expected_keys(const struct loader *ld, const char *section, char *ou
         return;
     }
     size_t used =
-        (size_t)snprintf(out, bytes, "model, count, clock_offset, clock_drift, inbox_max");
+        (size_t)snprintf(out, bytes, "model, count, inbox_max, clock_offset, clock_drift, "
+                         "clock_jitter, clock_leap, clock_sync, clock_sync_every, "
+                         "clock_sync_error, clock_sync_server, clock_slew_max, "
+                         "clock_step_threshold, gc_every, gc_pause, gc_notice");
     for (uint32_t g = 0; g < ld->scn->group_count; g++) {
         const struct sim_group *grp = &ld->scn->groups[g];
         if (strcmp(section + 5, grp->name) != 0) continue;

@@ -2,9 +2,13 @@
  * rules, clocks, faults and limits, built from a parsed INI file plus --set overrides.
  *
  * The file's keys (every one documented in scenarios/README.md):
- *   [scenario]      name, duration (required), max_events, wall_start
- *   [node.GROUP]    model (required), count, clock_offset, clock_drift, inbox_max, and the
- *                   model's declared parameters
+ *   [scenario]      name, duration (required), max_events, wall_start, leap_at,
+ *                   clock_sample
+ *   [node.GROUP]    model (required), count, inbox_max, the clock keys (clock_offset,
+ *                   clock_drift, clock_jitter, clock_leap, clock_sync, clock_sync_every,
+ *                   clock_sync_error, clock_sync_server, clock_slew_max,
+ *                   clock_step_threshold), the GC keys (gc_every, gc_pause, gc_notice),
+ *                   and the model's declared parameters
  *   [link.default]  and [link.A->B] / [link.A<->B] (A, B: group, node or *): delay, loss,
  *                   duplicate, corrupt, reorder, reorder_delay, bandwidth, queue
  *   [faults]        NAME = at TIME ACTION ARGS (see sim_scn_load)
@@ -34,6 +38,9 @@
 #define SIM_DRIFT_PPB_LIMIT INT64_C(100000000) /* |drift| <= 100000 ppm (10%) */
 #define SIM_RUN_NS_MAX (INT64_C(100) * 365 * 86400 * INT64_C(1000000000)) /* 100 years */
 #define SIM_EVENTS_MAX_LIMIT (UINT64_C(1) << 48)
+#define SIM_CLOCK_STEP_NS_LIMIT (INT64_C(10) * 365 * 86400 * INT64_C(1000000000)) /* 10 years */
+#define SIM_CLOCK_JITTER_NS_LIMIT INT64_C(1000000000)  /* 1 s */
+#define SIM_SLEW_PPB_LIMIT INT64_C(100000000)          /* 100000 ppm */
 
 _Static_assert(SIM_NODES_MAX < UINT32_MAX, "node indexes must leave room for SIM_NODE_NONE");
 
@@ -45,14 +52,52 @@ struct sim_param_value {
     uint32_t group_count;
 };
 
+/* How a node keeps its clock in step (clock_sync). */
+enum sim_sync_policy {
+    SIM_SYNC_NONE,  /* free-running: offset grows at the drift */
+    SIM_SYNC_STEP,  /* every correction steps the wall clock (it may jump back) */
+    SIM_SYNC_SLEW,  /* every correction slews both clocks at <= clock_slew_max */
+    SIM_SYNC_NTPD,  /* ntpd's rule: step above clock_step_threshold, slew below */
+};
+
+/* How a node's wall clock takes a leap second (clock_leap), at the scenario's leap_at. */
+enum sim_leap_policy {
+    SIM_LEAP_NONE,  /* ignores it */
+    SIM_LEAP_STEP,  /* steps back 1 s at leap_at: a second of time of day happens twice */
+    SIM_LEAP_SMEAR, /* runs slow by 1 s spread linearly over the 24 h centred on leap_at */
+};
+
+struct sim_clock_cfg {
+    int64_t offset_ns;          /* wall clock minus the reference at start */
+    int64_t drift_ppb;          /* rate error of both clocks */
+    int64_t jitter_ns;          /* each wall reading a model takes is off by up to this */
+    enum sim_leap_policy leap;
+    enum sim_sync_policy sync;
+    int64_t sync_every_ns;      /* between corrections */
+    int64_t sync_error_ns;      /* without a server: each measurement off by up to this */
+    bool has_sync_server;       /* measure against a node over the network instead */
+    uint32_t sync_server;
+    int64_t slew_max_ppb;
+    int64_t step_threshold_ns;  /* ntpd */
+};
+
+/* Random stop-the-world pauses (GC, VM steal): one every `every`, lasting `length`,
+ * announced `notice_ns` before (on_pause_notice) when notice_ns > 0. */
+struct sim_gc_cfg {
+    bool is_on;
+    struct sim_dist every;
+    struct sim_dist length;
+    int64_t notice_ns;
+};
+
 struct sim_group {
     char name[SIM_NAME_BYTES_MAX];
     uint32_t first_node;
     uint32_t node_count;
     const struct murphy_model *model;
     struct sim_param_value *params; /* one per model param, in the model's order */
-    int64_t clock_offset_ns;        /* wall clock minus true time at start */
-    int64_t clock_drift_ppb;        /* rate error of both clocks */
+    struct sim_clock_cfg clock;
+    struct sim_gc_cfg gc;
     uint32_t inbox_max;             /* messages a paused or busy node holds */
 };
 
@@ -95,7 +140,8 @@ struct sim_fault {
     enum sim_fault_action action;
     struct sim_node_range a;  /* the node(s) acted on, or one side of a cut */
     struct sim_node_range b;  /* the other side of a cut */
-    int64_t duration_ns;      /* pause length */
+    int64_t duration_ns;      /* pause length; clock step (signed) */
+    int64_t drift_ppb;        /* DRIFT: the new drift */
     uint32_t heal_fault;      /* HEAL of one fault: its index; UINT32_MAX heals all */
     int line;
 };
@@ -108,6 +154,8 @@ struct sim_scenario {
     int64_t duration_ns;
     uint64_t max_events;
     int64_t wall_start_ns;    /* wall-clock reading of a node with offset 0 at true time 0 */
+    int64_t leap_at_ns;       /* true time of a leap second; -1 for none */
+    int64_t clock_sample_ns;  /* period of CLOCK_SAMPLE events; 0 for none */
     struct sim_group *groups;
     uint32_t group_count;
     uint32_t node_count;

@@ -133,6 +133,7 @@ int sim_world_create(const struct sim_scenario *scn, uint64_t seed, struct sim_w
      * seq), so it crashes or pauses a running node rather than one not yet begun. */
     for (uint32_t i = 0; i < world->node_count; i++)
         sim__schedule(world, 0, SIM_Q_START, i, 0);
+    if (sim__clocks_schedule(world) != 0) goto fail_nodes;
     if (sim__faults_schedule(world) != 0) goto fail_nodes;
     if (world->is_out_of_memory) goto fail_nodes;
     *out = world;
@@ -175,8 +176,10 @@ int sim_world_add_observer(struct sim_world *world, const struct sim_observer *o
 static bool keep_entry(void *ctx, const struct sim_qentry *e)
 {
     struct sim_world *world = ctx;
-    if (e->type != SIM_Q_TIMER || sim__timer_is_live(world, e->a, e->b)) return true;
-    sim__timer_release(world, e->a); /* its entry leaves the heap: free the slot now */
+    if (e->type != SIM_Q_TIMER) return true;
+    enum sim_timer_entry state = sim__timer_entry(world, e->a, e->b);
+    if (state == SIM_TIMER_LIVE) return true;
+    if (state == SIM_TIMER_DEAD) sim__timer_release(world, e->a); /* its last entry leaves */
     return false;
 }
 
@@ -199,6 +202,9 @@ static void dispatch(struct sim_world *world, const struct sim_qentry *e)
     case SIM_Q_WORK_DONE: sim__node_work_done(world, e->a, e->b); break;
     case SIM_Q_FAULT: sim__fault_apply(world, e->a); break;
     case SIM_Q_RESUME: sim__node_resume(world, e->a, e->b); break;
+    case SIM_Q_CLOCK: sim__clock_job(world, e->a, e->b); break;
+    case SIM_Q_GC: sim__gc_event(world, e->a, e->b); break;
+    case SIM_Q_SAMPLE: sim__clock_sample(world); break;
     default: SIM_UNREACHABLE("unknown queue entry type");
     }
 }

@@ -58,6 +58,10 @@ struct murphy_model {
     void (*on_timer)(struct murphy_node *node, uint64_t timer_tag);
     void (*on_work_done)(struct murphy_node *node, uint64_t work_id);
     void (*on_restart)(struct murphy_node *node);
+    /* The runtime plans a stop-the-world pause (gc_notice): it starts in pause_in_ns of
+     * true time and lasts pause_ns. A node that drains its traffic first hides the pause
+     * from its clients. Only called when the node is free to run it. */
+    void (*on_pause_notice)(struct murphy_node *node, int64_t pause_in_ns, int64_t pause_ns);
 };
 
 /* A set of models offered to the kernel (in-tree ones come from models/, out-of-tree

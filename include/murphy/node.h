@@ -109,6 +109,10 @@ void murphy_op_complete(struct murphy_node *node, uint64_t op_id, enum murphy_op
 void murphy_timeout(struct murphy_node *node, uint64_t msg_id);
 /* Free text for the log (copied). */
 void murphy_note(struct murphy_node *node, const char *text);
+/* Tells the oracles (checks/) what the protocol just did, in its own terms: a lease
+ * granted (holder, token), a write accepted (token, version), a timestamp chosen. The
+ * name says what a and b mean; oracles match on it. Recorded with the event. */
+void murphy_claim(struct murphy_node *node, const char *what, int64_t a, int64_t b);
 /* The model saw its own invariant break: ends the run `violated`. */
 void murphy_violation(struct murphy_node *node, const char *text);
 

@@ -32,7 +32,9 @@ static int64_t expected_advance(int64_t elapsed_ns, int64_t drift_ppb)
 static struct sim_clock make_clock(int64_t anchor_true_ns, int64_t anchor_mono_ns,
                                    int64_t anchor_wall_ns, int64_t drift_ppb)
 {
-    return (struct sim_clock){anchor_true_ns, anchor_mono_ns, anchor_wall_ns, drift_ppb};
+    return (struct sim_clock){.anchor_true_ns = anchor_true_ns, .anchor_mono_ns = anchor_mono_ns,
+                              .anchor_wall_ns = anchor_wall_ns, .drift_ppb = drift_ppb,
+                              .base_drift_ppb = drift_ppb, .leap_at_ns = -1};
 }
 
 Test(sim_clock, readings_with_drift_are_exact)

@@ -83,6 +83,12 @@ static size_t aux_count(unsigned kind)
     case SIM_EV_DROP: return SIM_DROP_REASON_COUNT;
     case SIM_EV_FAULT: return SIM_FAULT_ACTION_COUNT;
     case SIM_EV_OP_COMPLETE: return 3; /* ok, fail, info */
+    case SIM_EV_CLOCK_STEP:
+    case SIM_EV_CLOCK_RATE: return SIM_CLOCK_CAUSE_COUNT;
+    case SIM_EV_CLOCK_SYNC: return SIM_SYNC_ACTION_COUNT;
+    case SIM_EV_PAUSE:
+    case SIM_EV_RESUME: return 2;        /* fault, gc */
+    case SIM_EV_PAUSE_NOTICE: return 2;  /* heard, missed */
     default: return 0;
     }
 }

@@ -546,10 +546,10 @@ Test(sim_scenario, nodes_are_named_and_numbered_in_file_order)
     }
     cr_assert_eq(scn.groups[1].first_node, 1u);
     cr_assert_eq(scn.groups[1].node_count, 3u);
-    cr_assert_eq(scn.groups[1].clock_drift_ppb, -20000);
-    cr_assert_eq(scn.groups[1].clock_offset_ns, -sim_ms(30));
+    cr_assert_eq(scn.groups[1].clock.drift_ppb, -20000);
+    cr_assert_eq(scn.groups[1].clock.offset_ns, -sim_ms(30));
     cr_assert_eq(scn.groups[1].inbox_max, 3u);
-    cr_assert_eq(scn.groups[0].clock_drift_ppb, 0);
+    cr_assert_eq(scn.groups[0].clock.drift_ppb, 0);
     cr_assert_str_eq(scn.groups[1].model->name, "client");
     cr_assert_str_eq(scn.name, "test", "the name defaults to the file's base name");
     sim_scn_free(&scn);
