@@ -16,40 +16,66 @@
 #include "spawn.h"
 
 #define GOLDEN "tests/golden/everything.ini"
+#define GOLDEN_CLOCKS "tests/golden/clocks.ini"
 #define UNRELIABLE "scenarios/unreliable-network.ini"
 #define SEEDS 16
 
 TestSuite(determinism, .init = tmp_setup, .fini = tmp_teardown);
 
-Test(determinism, same_seed_gives_same_hash_in_separate_processes)
+static void same_hash_twice(const char *scenario, uint64_t seeds)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        uint64_t first = run_hash(source_path(GOLDEN), seed, NULL);
-        uint64_t second = run_hash(source_path(GOLDEN), seed, NULL);
-        cr_assert_eq(first, second, "seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64, seed,
-                     first, second);
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        uint64_t first = run_hash(source_path(scenario), seed, NULL);
+        uint64_t second = run_hash(source_path(scenario), seed, NULL);
+        cr_assert_eq(first, second, "%s seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64,
+                     scenario, seed, first, second);
     }
 }
 
-Test(determinism, golden_hashes_match_the_recorded_ones)
+Test(determinism, same_seed_gives_same_hash_in_separate_processes)
 {
-    char *text = read_file(source_path("tests/golden/everything.hashes"), NULL);
-    cr_assert_not_null(text, "cannot read tests/golden/everything.hashes");
+    same_hash_twice(GOLDEN, SEEDS);
+}
+
+/* Syncs over the network, slews, steps, leap seconds, jittered reads, GC pauses. */
+Test(determinism, clocks_and_gc_pauses_give_the_same_hash_in_separate_processes)
+{
+    same_hash_twice(GOLDEN_CLOCKS, 4);
+}
+
+/* Every seed of NAME.hashes gives its recorded hash with NAME.ini. */
+static void golden_hashes_match(const char *name)
+{
+    char hashes[128], scenario[128];
+    snprintf(hashes, sizeof hashes, "tests/golden/%s.hashes", name);
+    snprintf(scenario, sizeof scenario, "tests/golden/%s.ini", name);
+    char *text = read_file(source_path(hashes), NULL);
+    cr_assert_not_null(text, "cannot read %s", hashes);
     size_t checked = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         uint64_t seed = 0, expected = 0;
         if (line[0] == '#' || line[0] == '\0') continue;
         cr_assert_eq(sscanf(line, "%" SCNu64 " %" SCNx64, &seed, &expected), 2,
-                     "everything.hashes: cannot read line '%s'", line);
-        uint64_t actual = run_hash(source_path(GOLDEN), seed, NULL);
+                     "%s: cannot read line '%s'", hashes, line);
+        uint64_t actual = run_hash(source_path(scenario), seed, NULL);
         cr_expect_eq(actual, expected,
-                     "golden seed %" PRIu64 ": expected %016" PRIx64 ", got %016" PRIx64
-                     " (a deliberate change of behaviour updates everything.hashes)",
-                     seed, expected, actual);
+                     "%s seed %" PRIu64 ": expected %016" PRIx64 ", got %016" PRIx64
+                     " (a deliberate change of behaviour updates %s)",
+                     scenario, seed, expected, actual, hashes);
         checked++;
     }
     text_free(text);
-    cr_assert_geq(checked, 4u, "everything.hashes lists seeds 1..4, found %zu", checked);
+    cr_assert_geq(checked, 4u, "%s lists seeds 1..4, found %zu", hashes, checked);
+}
+
+Test(determinism, golden_hashes_match_the_recorded_ones)
+{
+    golden_hashes_match("everything");
+}
+
+Test(determinism, golden_clock_hashes_match_the_recorded_ones)
+{
+    golden_hashes_match("clocks");
 }
 
 Test(determinism, different_seeds_give_different_hashes)

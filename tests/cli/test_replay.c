@@ -18,6 +18,7 @@
 #include "spawn.h"
 
 #define GOLDEN "tests/golden/everything.ini"
+#define GOLDEN_CLOCKS "tests/golden/clocks.ini"
 #define UNRELIABLE "scenarios/unreliable-network.ini"
 
 TestSuite(replay, .init = tmp_setup, .fini = tmp_teardown);
@@ -79,12 +80,15 @@ static void assert_diverges_at(const char *db_path, int64_t run_id, uint64_t seq
 Test(replay, identical_for_several_scenarios_seeds_and_runs_in_one_db)
 {
     const char *db_path = tmp_path("many.db");
-    struct recorded runs[6];
+    struct recorded runs[8];
     size_t count = 0;
     for (uint64_t seed = 1; seed <= 3; seed++)
         runs[count++] = record_run(db_path, source_path(UNRELIABLE), seed, NULL, NULL);
     for (uint64_t seed = 1; seed <= 3; seed++)
         runs[count++] = record_run(db_path, source_path(GOLDEN), seed, NULL, NULL);
+    /* clocks that sync, slew, step, take leap seconds, and nodes that pause for GC */
+    for (uint64_t seed = 1; seed <= 2; seed++)
+        runs[count++] = record_run(db_path, source_path(GOLDEN_CLOCKS), seed, NULL, NULL);
     for (size_t i = 0; i < count; i++) {
         cr_assert_eq(runs[i].run_id, (int64_t)i + 1, "run ids are 1, 2, ... in one database");
         assert_identical(db_path, &runs[i], true);
