@@ -45,6 +45,7 @@ static void plan_gc(struct sim_world *world, struct murphy_node *n)
     if (every_ns < 1) every_ns = 1; /* never two pauses planned for one instant */
     int64_t start_ns;
     if (sim_add_ns(world->now_ns, every_ns, &start_ns) != 0 || start_ns > SIM_RUN_NS_MAX) return;
+    n->gc_start_ns = start_ns;
     if (gc->notice_ns > 0 && every_ns >= gc->notice_ns)
         sim__schedule(world, start_ns - gc->notice_ns, SIM_Q_GC, n->index, 0);
     sim__schedule(world, start_ns, SIM_Q_GC, n->index, 1);
@@ -142,8 +143,9 @@ static void send_query(struct sim_world *world, struct murphy_node *n)
     unsigned char p[SYNC_PAYLOAD_BYTES] = {0};
     put_i64(p, sim__clock_wall_ns(&n->clock, world->now_ns)); /* t1 */
     seal(p);
-    sim__net_send(world, n->index, n->group->clock.sync_server, MURPHY_CLASS_TIME, 0, p,
-                  sizeof p, true);
+    /* a newer query supersedes an unanswered one: its late answer will not be used */
+    n->sync_query_msg_id = sim__net_send(world, n->index, n->group->clock.sync_server,
+                                         MURPHY_CLASS_TIME, 0, p, sizeof p, true);
 }
 
 void sim__clock_daemon_message(struct sim_world *world, uint32_t slot)
@@ -166,6 +168,14 @@ void sim__clock_daemon_message(struct sim_world *world, uint32_t slot)
                       true);
         return;
     }
+    if (m->reply_to_msg_id != n->sync_query_msg_id) {
+        /* a duplicate, or the answer to a query already answered or superseded: applying
+         * it again would correct twice (ntpd drops such packets by their origin stamp) */
+        sim__emit(world, SIM_EV_CLOCK_SYNC, n->index, m->source_node, SIM_SYNC_REJECTED,
+                  m->msg_id, 0, 0, NULL);
+        return;
+    }
+    n->sync_query_msg_id = 0;
     int64_t t1 = get_i64(m->payload), t2 = get_i64(m->payload + 8);
     int64_t t3 = get_i64(m->payload + 16), t4 = now_wall_ns;
     int64_t rtt_ns = (t4 - t1) - (t3 - t2);
@@ -255,7 +265,7 @@ void sim__gc_event(struct sim_world *world, uint32_t node, uint64_t phase)
 {
     struct murphy_node *n = &world->nodes[node];
     if (phase == 0) {
-        sim__node_pause_notice(world, node, n->group->gc.notice_ns, n->gc_pause_ns);
+        sim__node_pause_notice(world, node);
         return;
     }
     if (!n->is_crashed) sim__node_pause(world, node, n->gc_pause_ns, SIM_FAULT_INDEX_GC);

@@ -56,7 +56,7 @@ enum sim_event_kind {
     SIM_EV_CLAIM,        /* node obj=(u64)a ref=(u64)b arg=hash of the claim's name: what a
                             model tells the oracles it did (murphy_claim) */
     SIM_EV_PAUSE_NOTICE, /* node obj=the planned pause's length arg=ns until it starts,
-                            aux=1 if the node was not free to hear it */
+                            aux=1 (missed) if the node was busy or paused until the pause */
     SIM_EV_KIND_COUNT
 };
 

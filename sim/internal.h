@@ -47,6 +47,9 @@ struct sim_clock {
     int64_t anchor_true_ns;
     int64_t anchor_mono_ns;
     int64_t anchor_wall_ns;
+    int64_t anchor_rem;       /* both readings' fraction of a ns at the anchor, in 1e-9 ns
+                                 [0, 1e9): kept across re-anchors, so a reading rounds
+                                 once, never once per rate change */
     int64_t drift_ppb;        /* base_drift_ppb + slew_ppb: the rate both clocks run at */
     int64_t base_drift_ppb;   /* the oscillator's own error (drift faults change it) */
     int64_t slew_ppb;         /* the sync discipline's correction in force */
@@ -56,7 +59,11 @@ struct sim_clock {
 };
 
 /* Something waiting for a paused or busy node, in arrival order. */
-enum sim_inbox_kind { SIM_INBOX_MESSAGE, SIM_INBOX_TIMER };
+enum sim_inbox_kind {
+    SIM_INBOX_MESSAGE,
+    SIM_INBOX_TIMER,
+    SIM_INBOX_NOTICE, /* a planned pause's notice (slot unused): heard if still ahead */
+};
 struct sim_inbox_item {
     enum sim_inbox_kind kind;
     uint32_t slot; /* message slot or timer slot */
@@ -90,7 +97,9 @@ struct murphy_node {
     gsl_rng *sync_rng;         /* "clock/NAME/sync", only for sync without a server */
     gsl_rng *gc_rng;           /* "gc/NAME", only with gc_every */
     uint64_t clock_generation; /* bumped when a slew is replaced: older SLEW_END die */
+    uint64_t sync_query_msg_id; /* the time query awaiting its answer; 0 for none */
     int64_t gc_pause_ns;       /* the planned pause, drawn with its time */
+    int64_t gc_start_ns;       /* when it starts */
     uint32_t incarnation;      /* bumped by each crash */
     bool is_crashed;
     bool is_paused;
@@ -253,9 +262,9 @@ void sim__node_pause(struct sim_world *world, uint32_t node, int64_t duration_ns
 #define SIM_FAULT_INDEX_GC UINT32_MAX
 /* After a rate change: reschedule the node's pending timers for their local deadlines. */
 void sim__node_reschedule_timers(struct sim_world *world, uint32_t node);
-/* Calls the model's on_pause_notice if the node is free to hear it. */
-void sim__node_pause_notice(struct sim_world *world, uint32_t node, int64_t pause_in_ns,
-                            int64_t pause_ns);
+/* The notice of the planned GC pause (gc_start_ns, gc_pause_ns) is due: the model hears
+ * it now, or when it is next free if that is still before the pause. */
+void sim__node_pause_notice(struct sim_world *world, uint32_t node);
 void sim__node_resume(struct sim_world *world, uint32_t node, uint64_t generation);
 /* What a timer's heap entry (slot, entry) is worth when reached. */
 enum sim_timer_entry {

@@ -154,6 +154,19 @@ static void execute_timer(struct sim_world *world, uint32_t slot)
     }
 }
 
+/* A waiting notice is news only while the pause is still ahead; after, it is missed. */
+static void tell_pause_notice(struct sim_world *world, struct murphy_node *n)
+{
+    int64_t pause_in_ns = n->gc_start_ns - world->now_ns;
+    bool is_heard = pause_in_ns > 0;
+    sim__emit(world, SIM_EV_PAUSE_NOTICE, n->index, SIM_NODE_NONE, is_heard ? 0 : 1,
+              (uint64_t)n->gc_pause_ns, 0, pause_in_ns, NULL);
+    if (!is_heard || !n->model->on_pause_notice) return;
+    enter(n);
+    n->model->on_pause_notice(n, pause_in_ns, n->gc_pause_ns);
+    leave(n);
+}
+
 /* Runs what waited, in order, until the node is no longer free to run it. */
 static void drain_inbox(struct sim_world *world, struct murphy_node *n)
 {
@@ -163,6 +176,8 @@ static void drain_inbox(struct sim_world *world, struct murphy_node *n)
             SIM_ASSERT(n->inbox_message_count > 0);
             n->inbox_message_count--;
             execute_message(world, item.slot);
+        } else if (item.kind == SIM_INBOX_NOTICE) {
+            tell_pause_notice(world, n);
         } else if (world->timers[item.slot].is_live) {
             execute_timer(world, item.slot);
         } else {
@@ -348,7 +363,7 @@ void sim__node_crash(struct sim_world *world, uint32_t node)
             sim__emit(world, SIM_EV_DROP, node, m->source_node, SIM_DROP_NODE_DOWN, m->msg_id,
                       m->reply_to_msg_id, 0, NULL);
             sim__msg_free(world, item.slot);
-        } else {
+        } else if (item.kind == SIM_INBOX_TIMER) {
             timer_free_slot(world, item.slot);
         }
     }
@@ -635,17 +650,16 @@ void murphy_claim(struct murphy_node *n, const char *what, int64_t a, int64_t b)
               sim_text_hash(what), &t);
 }
 
-void sim__node_pause_notice(struct sim_world *world, uint32_t node, int64_t pause_in_ns,
-                            int64_t pause_ns)
+void sim__node_pause_notice(struct sim_world *world, uint32_t node)
 {
     struct murphy_node *n = &world->nodes[node];
     if (n->is_crashed) return;
-    /* a notice is news only now: a node that cannot run it misses it, on the record */
-    bool is_heard = is_available(n) && n->model->on_pause_notice;
-    sim__emit(world, SIM_EV_PAUSE_NOTICE, node, SIM_NODE_NONE, is_heard ? 0 : 1,
-              (uint64_t)pause_ns, 0, pause_in_ns, NULL);
-    if (!is_heard) return;
-    enter(n);
-    n->model->on_pause_notice(n, pause_in_ns, pause_ns);
-    leave(n);
+    if (is_available(n)) {
+        tell_pause_notice(world, n);
+        return;
+    }
+    /* busy or paused: it waits its turn like a message (it does not count against
+     * inbox_max, which bounds messages; one notice per planned pause) */
+    struct sim_inbox_item item = {SIM_INBOX_NOTICE, 0};
+    if (sim__ring_push(&n->inbox, &item) != 0) world->is_out_of_memory = true;
 }

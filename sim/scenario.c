@@ -388,9 +388,9 @@ static int load_clock(struct loader *ld, const char *section, struct sim_clock_c
     e = take(ld, section, "clock_sync_every");
     if (e && parse_duration(ld, e, SIM_NS_PER_MS, SIM_RUN_NS_MAX, &c->sync_every_ns))
         return SIM_EINPUT;
-    e = take(ld, section, "clock_sync_error");
+    struct sim_ini_entry *error_entry = e = take(ld, section, "clock_sync_error");
     if (e && parse_duration(ld, e, 0, sim_s(3600), &c->sync_error_ns)) return SIM_EINPUT;
-    e = take(ld, section, "clock_sync_server");
+    struct sim_ini_entry *server_entry = e = take(ld, section, "clock_sync_server");
     if (e) {
         struct sim_node_range r;
         if (parse_group_ref(ld, e, e->value, &r) != 0) return SIM_EINPUT;
@@ -405,10 +405,9 @@ static int load_clock(struct loader *ld, const char *section, struct sim_clock_c
         return SIM_EINPUT;
     e = take(ld, section, "clock_step_threshold");
     if (e && parse_duration(ld, e, 0, sim_s(3600), &c->step_threshold_ns)) return SIM_EINPUT;
-    if (c->sync == SIM_SYNC_NONE && (c->has_sync_server || c->sync_error_ns))
-        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
-                            "[%s]: clock_sync_server and clock_sync_error need 'clock_sync = "
-                            "step, slew or ntpd'", section);
+    if (c->sync == SIM_SYNC_NONE && (server_entry || error_entry))
+        return entry_error(ld, server_entry ? server_entry : error_entry,
+                           "needs 'clock_sync = step', 'slew' or 'ntpd' in [%s]", section);
     return 0;
 }
 
@@ -421,9 +420,9 @@ static int load_gc(struct loader *ld, const char *section, struct sim_gc_cfg *gc
     struct sim_ini_entry *notice = take(ld, section, "gc_notice");
     if (!every && !length && !notice) return 0;
     if (!every || !length)
-        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, section), 0,
-                            "[%s]: random pauses need both 'gc_every = DIST' (time between "
-                            "pauses) and 'gc_pause = DIST' (their length)", section);
+        return entry_error(ld, every ? every : length ? length : notice,
+                           "needs both 'gc_every = DIST' (time between pauses) and 'gc_pause "
+                           "= DIST' (their length) in [%s]", section);
     if (strcmp(every->value, "none") == 0) return 0; /* switched off, e.g. by --set */
     if (parse_dist(ld, every, &gc->every) != 0 || parse_dist(ld, length, &gc->length) != 0)
         return SIM_EINPUT;

@@ -60,7 +60,8 @@ struct murphy_model {
     void (*on_restart)(struct murphy_node *node);
     /* The runtime plans a stop-the-world pause (gc_notice): it starts in pause_in_ns of
      * true time and lasts pause_ns. A node that drains its traffic first hides the pause
-     * from its clients. Only called when the node is free to run it. */
+     * from its clients. A node busy or paused when the notice is due hears it when it is
+     * next free, with the time left, if the pause is still ahead; otherwise never. */
     void (*on_pause_notice)(struct murphy_node *node, int64_t pause_in_ns, int64_t pause_ns);
 };
 
