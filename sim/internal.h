@@ -66,7 +66,9 @@ enum sim_inbox_kind {
 };
 struct sim_inbox_item {
     enum sim_inbox_kind kind;
-    uint32_t slot; /* message slot or timer slot */
+    uint32_t slot;     /* message slot or timer slot */
+    int64_t start_ns;  /* NOTICE: when its pause starts (the next plan may be drawn first) */
+    int64_t pause_ns;  /* NOTICE: how long it lasts */
 };
 
 struct sim_work_item {

@@ -154,16 +154,17 @@ static void execute_timer(struct sim_world *world, uint32_t slot)
     }
 }
 
-/* A waiting notice is news only while the pause is still ahead; after, it is missed. */
-static void tell_pause_notice(struct sim_world *world, struct murphy_node *n)
+/* A waiting notice is news only while its pause is still ahead; after, it is missed. */
+static void tell_pause_notice(struct sim_world *world, struct murphy_node *n, int64_t start_ns,
+                              int64_t pause_ns)
 {
-    int64_t pause_in_ns = n->gc_start_ns - world->now_ns;
+    int64_t pause_in_ns = start_ns - world->now_ns;
     bool is_heard = pause_in_ns > 0;
     sim__emit(world, SIM_EV_PAUSE_NOTICE, n->index, SIM_NODE_NONE, is_heard ? 0 : 1,
-              (uint64_t)n->gc_pause_ns, 0, pause_in_ns, NULL);
+              (uint64_t)pause_ns, 0, pause_in_ns, NULL);
     if (!is_heard || !n->model->on_pause_notice) return;
     enter(n);
-    n->model->on_pause_notice(n, pause_in_ns, n->gc_pause_ns);
+    n->model->on_pause_notice(n, pause_in_ns, pause_ns);
     leave(n);
 }
 
@@ -177,7 +178,7 @@ static void drain_inbox(struct sim_world *world, struct murphy_node *n)
             n->inbox_message_count--;
             execute_message(world, item.slot);
         } else if (item.kind == SIM_INBOX_NOTICE) {
-            tell_pause_notice(world, n);
+            tell_pause_notice(world, n, item.start_ns, item.pause_ns);
         } else if (world->timers[item.slot].is_live) {
             execute_timer(world, item.slot);
         } else {
@@ -216,7 +217,7 @@ void sim__node_offer_message(struct sim_world *world, uint32_t slot)
             sim__msg_free(world, slot);
             return;
         }
-        struct sim_inbox_item item = {SIM_INBOX_MESSAGE, slot};
+        struct sim_inbox_item item = {SIM_INBOX_MESSAGE, slot, 0, 0};
         if (sim__ring_push(&n->inbox, &item) != 0) world->is_out_of_memory = true;
         n->inbox_message_count++;
         return;
@@ -258,7 +259,7 @@ void sim__node_fire_timer(struct sim_world *world, uint32_t slot, uint64_t entry
     t->is_in_heap = false;
     struct murphy_node *n = &world->nodes[t->node];
     if (!is_available(n)) {
-        struct sim_inbox_item item = {SIM_INBOX_TIMER, slot};
+        struct sim_inbox_item item = {SIM_INBOX_TIMER, slot, 0, 0};
         if (sim__ring_push(&n->inbox, &item) != 0) world->is_out_of_memory = true;
         return;
     }
@@ -655,11 +656,11 @@ void sim__node_pause_notice(struct sim_world *world, uint32_t node)
     struct murphy_node *n = &world->nodes[node];
     if (n->is_crashed) return;
     if (is_available(n)) {
-        tell_pause_notice(world, n);
+        tell_pause_notice(world, n, n->gc_start_ns, n->gc_pause_ns);
         return;
     }
     /* busy or paused: it waits its turn like a message (it does not count against
      * inbox_max, which bounds messages; one notice per planned pause) */
-    struct sim_inbox_item item = {SIM_INBOX_NOTICE, 0};
+    struct sim_inbox_item item = {SIM_INBOX_NOTICE, 0, n->gc_start_ns, n->gc_pause_ns};
     if (sim__ring_push(&n->inbox, &item) != 0) world->is_out_of_memory = true;
 }

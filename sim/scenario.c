@@ -407,7 +407,7 @@ static int load_clock(struct loader *ld, const char *section, struct sim_clock_c
     if (e && parse_duration(ld, e, 0, sim_s(3600), &c->step_threshold_ns)) return SIM_EINPUT;
     if (c->sync == SIM_SYNC_NONE && (server_entry || error_entry))
         return entry_error(ld, server_entry ? server_entry : error_entry,
-                           "needs 'clock_sync = step', 'slew' or 'ntpd' in [%s]", section);
+                           "needs clock_sync = step, slew or ntpd in [%s]", section);
     return 0;
 }
 

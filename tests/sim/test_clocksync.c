@@ -274,8 +274,11 @@ static void record_event(void *ctx, const struct sim_event *ev, const struct sim
 
 /* One piece of a node's clock: from t_ns on, both readings advance at 1 + drift_ppb/1e9;
  * raw_wall_ns is the wall reading before the leap policy. */
+/* From t_ns on, readings are the whole ns below plus the exact integral of the rate:
+ * elapsed + (elapsed * drift + rem) / 1e9, floored once (rem: the fraction of a ns
+ * carried from earlier pieces, in 1e-9 ns). */
 struct piece {
-    int64_t t_ns, mono_ns, raw_wall_ns, drift_ppb;
+    int64_t t_ns, mono_ns, raw_wall_ns, drift_ppb, rem;
 };
 
 struct track {
@@ -403,26 +406,46 @@ static const struct sim_event *find_at(const struct run *r, enum sim_event_kind 
  * The clock as the design describes it, rebuilt from the stream.
  * =================================================================================== */
 
-/* elapsed + floor(elapsed * drift / 1e9), in 128 bits */
-static int64_t advance(int64_t elapsed_ns, int64_t drift_ppb)
+/* floor(a / b) for b > 0, written as "subtract the sign-corrected remainder" */
+static i128 floor_by(i128 a, i128 b)
 {
-    i128 skew = (i128)elapsed_ns * drift_ppb;
-    i128 rem = skew % 1000000000;
-    if (rem < 0) rem += 1000000000;
-    return elapsed_ns + (int64_t)((skew - rem) / 1000000000);
+    i128 rem = a % b;
+    if (rem < 0) rem += b;
+    return (a - rem) / b;
 }
 
-/* How far the leap policy has set the time of day back at t_ns: a step of 1 s at
- * leap_at, or a linear smear of 1 s over the 24 h centred on it. */
-static int64_t leap_back_ns(const struct sim_scenario *scn, enum sim_leap_policy leap,
-                            int64_t t_ns)
+/* elapsed + floor((elapsed * drift + rem) / 1e9), in 128 bits */
+static int64_t advance(int64_t elapsed_ns, int64_t drift_ppb, int64_t rem)
 {
-    if (leap == SIM_LEAP_NONE || scn->leap_at_ns < 0) return 0;
-    if (leap == SIM_LEAP_STEP) return t_ns >= scn->leap_at_ns ? SIM_NS_PER_S : 0;
+    return elapsed_ns + (int64_t)floor_by((i128)elapsed_ns * drift_ppb + rem, 1000000000);
+}
+
+/* The wall reading of piece p at t_ns under the leap policy: a step of 1 s at leap_at,
+ * or a linear smear of 1 s over the 24 h centred on it, taken off the exact (unrounded)
+ * reading, so the result is floored once. */
+static int64_t wall_of(const struct sim_scenario *scn, enum sim_leap_policy leap,
+                       const struct piece *p, int64_t t_ns)
+{
+    int64_t e = t_ns - p->t_ns;
+    int64_t raw = p->raw_wall_ns + advance(e, p->drift_ppb, p->rem);
+    if (leap == SIM_LEAP_NONE || scn->leap_at_ns < 0) return raw;
+    if (leap == SIM_LEAP_STEP) return raw - (t_ns >= scn->leap_at_ns ? SIM_NS_PER_S : 0);
     int64_t start = scn->leap_at_ns - 12 * HOUR_NS;
-    if (t_ns <= start) return 0;
-    if (t_ns - start >= 24 * HOUR_NS) return SIM_NS_PER_S;
-    return (int64_t)((i128)(t_ns - start) * SIM_NS_PER_S / (24 * HOUR_NS));
+    if (t_ns <= start) return raw;
+    if (t_ns - start >= 24 * HOUR_NS) return raw - SIM_NS_PER_S;
+    /* raw_wall + e + (e*drift + rem)/1e9 - (t - start)/86400, floored once */
+    i128 num = ((i128)e * p->drift_ppb + p->rem) * 86400 - (i128)(t_ns - start) * 1000000000;
+    return p->raw_wall_ns + e + (int64_t)floor_by(num, (i128)86400 * 1000000000);
+}
+
+/* The piece that starts at t_ns with a new rate: whole ns and the carried fraction. */
+static struct piece next_piece(const struct piece *p, int64_t t_ns, int64_t drift_ppb)
+{
+    int64_t e = t_ns - p->t_ns;
+    i128 units = (i128)e * p->drift_ppb + p->rem;
+    int64_t whole = e + (int64_t)floor_by(units, 1000000000);
+    int64_t rem = (int64_t)(units - floor_by(units, 1000000000) * 1000000000);
+    return (struct piece){t_ns, p->mono_ns + whole, p->raw_wall_ns + whole, drift_ppb, rem};
 }
 
 static const struct sim_clock_cfg *cfg_of(const struct run *r, uint32_t node)
@@ -442,12 +465,7 @@ static void track_push(struct track *tr, struct piece p)
 
 static int64_t piece_mono(const struct piece *p, int64_t t_ns)
 {
-    return p->mono_ns + advance(t_ns - p->t_ns, p->drift_ppb);
-}
-
-static int64_t piece_raw_wall(const struct piece *p, int64_t t_ns)
-{
-    return p->raw_wall_ns + advance(t_ns - p->t_ns, p->drift_ppb);
+    return p->mono_ns + advance(t_ns - p->t_ns, p->drift_ppb, p->rem);
 }
 
 /* The node's monotonic reading at any true time of the run (mono never jumps, so the
@@ -485,7 +503,7 @@ static void check_clocks(struct run *r)
     for (uint32_t i = 0; i < n_nodes; i++) {
         const struct sim_clock_cfg *c = cfg_of(r, i);
         track_push(&r->tracks[i], (struct piece){0, 0, r->scn.wall_start_ns + c->offset_ns,
-                                                 c->drift_ppb});
+                                                 c->drift_ppb, 0});
         base_ppb[i] = c->drift_ppb;
         pause_open[i] = -1;
     }
@@ -497,12 +515,12 @@ static void check_clocks(struct run *r)
         struct track *tr = &r->tracks[n];
         struct piece p = tr->pieces[tr->count - 1];
         cr_assert_geq(ev->time_ns, p.t_ns);
-        int64_t mono = piece_mono(&p, ev->time_ns), raw = piece_raw_wall(&p, ev->time_ns);
+        int64_t mono = piece_mono(&p, ev->time_ns);
         if (ev->kind == SIM_EV_CLOCK_STEP && ev->aux != SIM_CLOCK_BY_LEAP) {
             /* the design: a step moves only the wall anchor; the piece (and so every
              * later monotonic reading, to the ns) stays as it was */
             tr->pieces[tr->count - 1].raw_wall_ns += ev->arg;
-            raw += ev->arg;
+            p.raw_wall_ns += ev->arg;
         }
         if (ev->kind == SIM_EV_CLOCK_STEP && ev->aux == SIM_CLOCK_BY_LEAP) {
             cr_assert_eq(c->leap, SIM_LEAP_STEP);
@@ -518,11 +536,13 @@ static void check_clocks(struct run *r)
                           c->slew_max_ppb);
             if (ev->aux == SIM_CLOCK_BY_SLEW_END) cr_assert_eq(slew, 0, "seq %zu", k);
             cr_assert_eq(ev->arg, base_ppb[n] + slew, "seq %zu: rate = drift + slew", k);
-            track_push(tr, (struct piece){ev->time_ns, mono, raw, ev->arg});
+            p = next_piece(&p, ev->time_ns, ev->arg);
+            cr_assert_eq(p.mono_ns, mono, "seq %zu: a rate change moved the reading", k);
+            track_push(tr, p);
         }
         cr_assert_eq(ev->mono_ns, mono, "seq %zu node %u: mono %" PRId64 " != %" PRId64, k, n,
                      ev->mono_ns, mono);
-        int64_t wall = raw - leap_back_ns(&r->scn, c->leap, ev->time_ns);
+        int64_t wall = wall_of(&r->scn, c->leap, &p, ev->time_ns);
         cr_assert_eq(ev->wall_ns, wall, "seq %zu node %u: wall %" PRId64 " != %" PRId64, k, n,
                      ev->wall_ns, wall);
         cr_assert_geq(ev->mono_ns, last_mono[n], "seq %zu: monotonic time went back", k);
@@ -1740,29 +1760,52 @@ Test(clocksync, the_pause_sequence_is_the_same_whatever_the_traffic)
     }
 }
 
+/* A notice due while the node is paused waits in its inbox: heard at the resume with the
+ * time left if the GC pause is still ahead (run 1), missed if it has begun (run 2). */
+Test(clocksync, a_notice_waits_out_a_pause_and_is_missed_once_the_gc_began)
+{
+    struct run r;
+    run_text(&r, "[scenario]\nduration = 7500ms\n"
+                 "[node.svc]\nmodel = gcsink\ngc_every = constant 1s\ngc_pause = constant 100ms\n"
+                 "gc_notice = 200ms\n"
+                 "[faults]\np = at 1700ms pause svc for 200ms\n",
+             1);
+    uint32_t svc = node_named(&r, "svc");
+    size_t count;
+    const struct logged **notices = select_kind(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
+    cr_assert_eq(count, 7u);
+    cr_assert_eq(notices[1]->ev.time_ns, sim_ms(1900), "heard at the resume");
+    cr_assert_eq(notices[1]->ev.aux, 0u);
+    cr_assert_eq(notices[1]->ev.arg, sim_ms(100), "with the 100 ms left before the GC");
+    free(notices);
+    cr_assert_not_null(find_at(&r, SIM_EV_CLAIM, svc, sim_ms(1900)), "the model heard it");
+    run_free(&r);
+}
+
 Test(clocksync, a_notice_is_missed_while_paused_and_a_crashed_node_takes_no_gc)
 {
     struct run r;
     run_text(&r, "[scenario]\nduration = 7500ms\n"
                  "[node.svc]\nmodel = gcsink\ngc_every = constant 1s\ngc_pause = constant 100ms\n"
                  "gc_notice = 200ms\n"
-                 "[faults]\np = at 1700ms pause svc for 200ms\nc = at 3500ms crash svc for 1s\n",
+                 "[faults]\np = at 1700ms pause svc for 400ms\nc = at 3500ms crash svc for 1s\n",
              1);
     uint32_t svc = node_named(&r, "svc");
     size_t count;
     const struct logged **notices = select_kind(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
-    int64_t notice_at[] = {800, 1800, 2800, 4800, 5800, 6800};
+    /* the one due at 1.8 s waits for the resume at 2.1 s; the GC began at 2 s: missed */
+    int64_t notice_at[] = {800, 2100, 2800, 4800, 5800, 6800};
     cr_assert_eq(count, 6u, "none at 3.8 s: the node was down");
     for (size_t i = 0; i < count; i++) {
         cr_assert_eq(notices[i]->ev.time_ns, sim_ms(notice_at[i]));
-        cr_assert_eq(notices[i]->ev.aux, notice_at[i] == 1800 ? 1u : 0u,
-                     "only the one inside the fault's pause was missed");
+        cr_assert_eq(notices[i]->ev.aux, notice_at[i] == 2100 ? 1u : 0u,
+                     "only the one whose GC began during the fault's pause was missed");
         cr_assert_eq((int64_t)notices[i]->ev.obj, sim_ms(100));
     }
     free(notices);
     size_t claims = count_kind(&r, SIM_EV_CLAIM, svc);
     cr_assert_eq(claims, 5u, "the model heard the notices it was free for");
-    cr_assert_null(find_at(&r, SIM_EV_CLAIM, svc, sim_ms(1800)));
+    cr_assert_null(find_at(&r, SIM_EV_CLAIM, svc, sim_ms(2100)));
     const struct logged **pauses = select_kind(&r, SIM_EV_PAUSE, svc, &count);
     int64_t pause_at[] = {1000, 1700, 2000, 3000, 5000, 6000, 7000};
     cr_assert_eq(count, 7u, "no GC pause at 4 s: the node was down");
