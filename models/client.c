@@ -8,15 +8,31 @@
  * `ok` when a valid reply came, `info` when every attempt timed out (it may or may not
  * have happened), `fail` when the client could not even send it (window full).
  *
+ * Servers are picked round robin over the target group by operation number. With
+ * honour_drain (off by default), a server that announced a pause ("draining", CONTROL
+ * class, models/drain.h) is skipped, for new operations and for retries, until it says
+ * "back" or, should that be lost, until the time it announced plus CLIENT_DRAIN_GRACE_NS;
+ * if every server is draining, the round-robin pick stands. Drain messages are validated
+ * whether or not they are honoured.
+ *
  * Invariants: C1 an open operation has 1..1+retries attempts, each with its own message
  * id; C2 a reply completes at most one operation, and only one whose attempt it answers;
- * C3 a reply whose payload is not what was sent (corruption) is rejected and noted. */
+ * C3 a reply whose payload is not what was sent (corruption) is rejected and noted;
+ * C4 a drain message that is malformed, comes from outside the target group or is older
+ * than the latest one heard from its server is ignored; C5 a server is skipped only while
+ * its latest drain message says draining and its announced time (plus grace) runs. */
 #include "models.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "drain.h"
+
 #define CLIENT_OPS_MAX 256u      /* open operations per client (the window) */
+#define CLIENT_SERVERS_MAX 64u   /* servers whose drain state is kept; beyond, never skipped */
+/* How long past its announced end a draining server stays skipped if its "back" is lost:
+ * longer than any "back" takes to arrive on a working network. */
+#define CLIENT_DRAIN_GRACE_NS INT64_C(50000000)
 #define CLIENT_ATTEMPTS_MAX 8u
 #define CLIENT_PAYLOAD_BYTES_MAX 256u
 #define TAG_ARRIVAL (UINT64_C(1) << 63)
@@ -33,9 +49,16 @@ struct client_op {
     uint64_t timer;
 };
 
+struct client_drain {
+    uint64_t epoch;           /* latest heard from the server (C4) */
+    bool is_draining;
+    int64_t until_mono_ns;    /* C5: skipped until then at most */
+};
+
 struct client_volatile {
     uint64_t issued;          /* operations started by this incarnation */
     struct client_op ops[CLIENT_OPS_MAX];
+    struct client_drain drain[CLIENT_SERVERS_MAX]; /* by index in the target group */
 };
 
 static const struct murphy_param_spec client_params[] = {
@@ -49,6 +72,8 @@ static const struct murphy_param_spec client_params[] = {
     {"retries", MURPHY_PARAM_INT, "2", 0, CLIENT_ATTEMPTS_MAX - 1, "attempts after the first"},
     {"ops", MURPHY_PARAM_INT, "0", 0, INT64_C(1) << 40, "operations to issue; 0: no limit"},
     {"payload_bytes", MURPHY_PARAM_INT, "64", 16, CLIENT_PAYLOAD_BYTES_MAX, "request size"},
+    {"honour_drain", MURPHY_PARAM_BOOL, "false", 0, 0,
+     "skip servers that announced a pause until they are back"},
 };
 
 /* The request of one attempt: op id and attempt up front, then a pattern of both. */
@@ -72,6 +97,29 @@ static void send_attempt(struct murphy_node *node, uint32_t slot)
     op->msg_ids[op->attempt] = murphy_send(node, op->server, MURPHY_CLASS_REQUEST, payload, bytes);
     uint64_t tag = ((uint64_t)op->generation << 16) | slot;
     op->timer = murphy_timer_set(node, murphy_param_i64(node, "timeout"), tag);
+}
+
+static bool is_draining(const struct murphy_node *node, const struct client_volatile *v,
+                        uint32_t index)
+{
+    if (index >= CLIENT_SERVERS_MAX) return false;
+    const struct client_drain *s = &v->drain[index];
+    return s->is_draining && murphy_mono_ns(node) < s->until_mono_ns; /* C5 */
+}
+
+/* The server at round-robin position `index`, or with honour_drain the first one from
+ * there that is not draining (the one at `index` if all are). */
+static uint32_t pick_server(const struct murphy_node *node, const struct client_volatile *v,
+                            uint32_t index)
+{
+    uint32_t first, count;
+    murphy_param_group(node, "target", &first, &count);
+    if (murphy_param_bool(node, "honour_drain"))
+        for (uint32_t k = 0; k < count; k++) {
+            uint32_t candidate = (index + k) % count;
+            if (!is_draining(node, v, candidate)) return first + candidate;
+        }
+    return first + index;
 }
 
 static bool may_issue(const struct murphy_node *node, const struct client_volatile *v)
@@ -99,7 +147,8 @@ static void start_op(struct murphy_node *node, uint32_t process)
     struct client_op *op = &v->ops[slot];
     uint32_t generation = op->generation + 1;
     *op = (struct client_op){.is_open = true, .generation = generation, .op_id = op_id,
-                             .process = process, .server = first + (uint32_t)(number % count)};
+                             .process = process,
+                             .server = pick_server(node, v, (uint32_t)(number % count))};
     send_attempt(node, slot);
 }
 
@@ -151,15 +200,54 @@ static void client_on_timer(struct murphy_node *node, uint64_t tag)
     murphy_timeout(node, op->msg_ids[op->attempt]);
     if (op->attempt < (uint32_t)murphy_param_i64(node, "retries")) {
         op->attempt++; /* C1 */
+        if (murphy_param_bool(node, "honour_drain")) {
+            uint32_t first, count;
+            murphy_param_group(node, "target", &first, &count);
+            op->server = pick_server(node, v, op->server - first);
+        }
         send_attempt(node, slot);
         return;
     }
     finish_op(node, slot, MURPHY_OP_INFO, "timeout");
 }
 
+/* "draining" / "back" from a server (C4, C5). */
+static void on_drain_message(struct murphy_node *node, const struct murphy_msg *msg)
+{
+    struct client_volatile *v = murphy_volatile(node);
+    struct drain_msg m;
+    if (!drain_decode(msg->payload, msg->payload_bytes, &m)) {
+        murphy_note(node, "rejected a malformed drain message");
+        return;
+    }
+    uint32_t first, count;
+    murphy_param_group(node, "target", &first, &count);
+    uint32_t index = msg->source_node - first; /* wraps for nodes below the group */
+    if (msg->source_node < first || index >= count) {
+        murphy_note(node, "rejected a drain message from outside the target group");
+        return;
+    }
+    if (!murphy_param_bool(node, "honour_drain") || index >= CLIENT_SERVERS_MAX) return;
+    struct client_drain *s = &v->drain[index];
+    if (m.epoch < s->epoch) return; /* C4: reordered behind a newer one */
+    if (m.kind == DRAIN_KIND_BACK) {
+        s->epoch = m.epoch;
+        s->is_draining = false;
+        return;
+    }
+    if (m.epoch == s->epoch) return; /* a duplicate, or a "back" of this epoch came first */
+    s->epoch = m.epoch;
+    s->is_draining = true;
+    s->until_mono_ns = murphy_mono_ns(node) + m.away_ns + CLIENT_DRAIN_GRACE_NS;
+}
+
 static void client_on_message(struct murphy_node *node, const struct murphy_msg *msg)
 {
     struct client_volatile *v = murphy_volatile(node);
+    if (msg->traffic_class == MURPHY_CLASS_CONTROL) {
+        on_drain_message(node, msg);
+        return;
+    }
     if (msg->traffic_class != MURPHY_CLASS_REPLY || msg->reply_to_msg_id == 0) return;
     for (uint32_t slot = 0; slot < CLIENT_OPS_MAX; slot++) {
         struct client_op *op = &v->ops[slot];

@@ -5,6 +5,7 @@
 static const struct murphy_model *const builtin[] = {
     &models_echo_server,
     &models_client,
+    &models_alarm,
 };
 
 static const struct murphy_model_set builtin_set = {
