@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lease.h"
 #include "sim/assert.h"
 
 static const struct oracle_def *const oracle_defs[] = {
     NULL, /* keeps the array non-empty; oracles follow */
+    &lease_oracle,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 
