@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lease.h"
 #include "sim/assert.h"
 #include "timing.h"
 
 static const struct oracle_def *const oracle_defs[] = {
     NULL, /* keeps the array non-empty; oracles follow */
     &timing_oracle,
+    &lease_oracle,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

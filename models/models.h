@@ -8,6 +8,9 @@
 extern const struct murphy_model models_echo_server;
 extern const struct murphy_model models_client;
 extern const struct murphy_model models_alarm;
+extern const struct murphy_model models_lease_server;
+extern const struct murphy_model models_lease_client;
+extern const struct murphy_model models_store_server;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -6,6 +6,9 @@ static const struct murphy_model *const builtin[] = {
     &models_echo_server,
     &models_client,
     &models_alarm,
+    &models_lease_server,
+    &models_lease_client,
+    &models_store_server,
 };
 
 static const struct murphy_model_set builtin_set = {

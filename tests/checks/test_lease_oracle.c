@@ -1,0 +1,239 @@
+/* tests/checks/test_lease_oracle.c - the "lease" oracle (checks/lease.c) counts grants,
+ * accepted and refused writes, and reports every lost update at its accept event, naming
+ * the intervening write and both holders. How: synthetic claim streams, as the lease
+ * models would make them, are fed to the oracle of a small scenario (for node names);
+ * the violations and metrics it reports are compared with what lease.h promises. Also:
+ * a conflict older than the oracle's ring is still reported (by version only), and an
+ * oracle that saw no lease claim reports no metric. */
+#include <criterion/criterion.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checks/lease.h"
+#include "models/models.h"
+
+/* node indexes in file order */
+enum { LOCK = 0, STORE = 1, CLIENT0 = 2, CLIENT1 = 3 };
+
+static const char *const scenario_text =
+    "[scenario]\nduration = 1s\n"
+    "[node.lock]\nmodel = lease_server\n"
+    "[node.store]\nmodel = store_server\n"
+    "[node.client]\nmodel = lease_client\ncount = 2\nlock = lock\nstore = store\n";
+
+#define FOUND_MAX 8
+
+struct feed {
+    struct sim_scenario scn;
+    void *oracle;
+    uint64_t seq;
+    size_t violation_count;
+    uint64_t violation_seq[FOUND_MAX];
+    char violation_text[FOUND_MAX][1024];
+    size_t metric_count;
+    char metric_name[FOUND_MAX][64];
+    double metric_value[FOUND_MAX];
+};
+
+static void on_violation(void *ctx, const struct sim_event *at, const char *oracle,
+                         const char *text)
+{
+    struct feed *f = ctx;
+    cr_assert_str_eq(oracle, "lease");
+    if (f->violation_count < FOUND_MAX) {
+        f->violation_seq[f->violation_count] = at->seq;
+        snprintf(f->violation_text[f->violation_count], sizeof f->violation_text[0], "%s", text);
+    }
+    f->violation_count++;
+}
+
+static void on_metric(void *ctx, const char *name, double value, const char *unit)
+{
+    struct feed *f = ctx;
+    cr_assert_str_eq(unit, "count");
+    cr_assert_lt(f->metric_count, FOUND_MAX);
+    snprintf(f->metric_name[f->metric_count], sizeof f->metric_name[0], "%s", name);
+    f->metric_value[f->metric_count++] = value;
+}
+
+static void feed_open(struct feed *f)
+{
+    memset(f, 0, sizeof *f);
+    struct sim_diag diag;
+    cr_assert_eq(sim_scn_load_text("t.ini", scenario_text, strlen(scenario_text), NULL, 0,
+                                   models_builtin(), &f->scn, &diag), 0, "%s", diag.message);
+    struct oracle_report report = {f, on_violation, on_metric};
+    f->oracle = lease_oracle.create(&report, &f->scn);
+    cr_assert_not_null(f->oracle);
+}
+
+static void feed_close(struct feed *f)
+{
+    lease_oracle.destroy(f->oracle);
+    sim_scn_free(&f->scn);
+}
+
+/* Feeds a claim; returns its seq. */
+static uint64_t claim(struct feed *f, uint32_t node, const char *name, int64_t a, int64_t b)
+{
+    struct sim_event e = {.seq = f->seq++, .time_ns = (int64_t)f->seq * 1000, .node = node,
+                          .peer = SIM_NODE_NONE, .kind = SIM_EV_CLAIM, .obj = (uint64_t)a,
+                          .ref = (uint64_t)b};
+    struct sim_event_text text = {{name, NULL, NULL}};
+    lease_oracle.on_event(f->oracle, &e, &text);
+    return e.seq;
+}
+
+/* Any other event: ignored by the oracle. */
+static void other(struct feed *f)
+{
+    struct sim_event e = {.seq = f->seq++, .node = CLIENT0, .peer = SIM_NODE_NONE,
+                          .kind = SIM_EV_NOTE, .obj = 7, .ref = 7};
+    struct sim_event_text text = {{"store.accept", NULL, NULL}};
+    lease_oracle.on_event(f->oracle, &e, &text);
+}
+
+static double metric(const struct feed *f, const char *name)
+{
+    for (size_t i = 0; i < f->metric_count; i++)
+        if (strcmp(f->metric_name[i], name) == 0) return f->metric_value[i];
+    cr_assert_fail("no metric %s", name);
+    return -1;
+}
+
+static void assert_contains(const char *text, const char *needle)
+{
+    cr_assert_not_null(strstr(text, needle), "expected '%s' in: %s", needle, text);
+}
+
+Test(lease_oracle, one_writer_at_a_time_is_no_conflict)
+{
+    struct feed f;
+    feed_open(&f);
+    for (int64_t token = 1; token <= 5; token++) {
+        claim(&f, LOCK, "lease.grant", CLIENT0 + (token % 2), token);
+        other(&f);
+        claim(&f, STORE, "store.accept", token, token - 1);
+    }
+    claim(&f, STORE, "store.reject", 2, 5);
+    claim(&f, STORE, "store.reject_read", 3, 5);
+    claim(&f, STORE, "store.reject_read", 4, 5);
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
+    cr_assert_eq(metric(&f, "lease.grants"), 5);
+    cr_assert_eq(metric(&f, "lease.writes_accepted"), 5);
+    cr_assert_eq(metric(&f, "lease.stale_rejected"), 1);
+    cr_assert_eq(metric(&f, "lease.stale_reads_rejected"), 2);
+    cr_assert_eq(metric(&f, "lease.conflicts"), 0);
+    feed_close(&f);
+}
+
+/* The stale holder (token 1) read version 0, paused; token 2 read and wrote version 1;
+ * token 1 writes on version 0: a lost update at that accept. */
+Test(lease_oracle, a_write_on_an_old_version_is_a_conflict_naming_both)
+{
+    struct feed f;
+    feed_open(&f);
+    uint64_t grant1 = claim(&f, LOCK, "lease.grant", CLIENT0, 1);
+    uint64_t grant2 = claim(&f, LOCK, "lease.grant", CLIENT1, 2);
+    uint64_t between = claim(&f, STORE, "store.accept", 2, 0);
+    uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 1);
+    cr_assert_eq(f.violation_seq[0], stale, "reported at the accept that lost the update");
+    const char *text = f.violation_text[0];
+    char want[128];
+    snprintf(want, sizeof want, "client.0 (token 1, granted at seq %" PRIu64 ")", grant1);
+    assert_contains(text, want);
+    snprintf(want, sizeof want, "client.1 (token 2, granted at seq %" PRIu64 ")", grant2);
+    assert_contains(text, want);
+    snprintf(want, sizeof want, "version 1 had been written at seq %" PRIu64, between);
+    assert_contains(text, want);
+    assert_contains(text, "wrote on version 0");
+    assert_contains(text, "the store was at version 1, so 1 update(s) are lost");
+    cr_assert_eq(metric(&f, "lease.conflicts"), 1);
+    cr_assert_eq(metric(&f, "lease.writes_accepted"), 2);
+    feed_close(&f);
+}
+
+/* The newer holder's update can be the one lost: it read, then the stale holder wrote. */
+Test(lease_oracle, the_newer_holder_can_lose_its_update)
+{
+    struct feed f;
+    feed_open(&f);
+    claim(&f, LOCK, "lease.grant", CLIENT0, 1);
+    claim(&f, LOCK, "lease.grant", CLIENT1, 2);
+    uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
+    uint64_t lost = claim(&f, STORE, "store.accept", 2, 0);
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 1);
+    cr_assert_eq(f.violation_seq[0], lost);
+    char want[64];
+    snprintf(want, sizeof want, "had been written at seq %" PRIu64 " by client.0", stale);
+    assert_contains(f.violation_text[0], want);
+    assert_contains(f.violation_text[0], "lost update: client.1 (token 2");
+    feed_close(&f);
+}
+
+/* Memory is a ring: a write older than it is still a conflict, named by version only;
+ * a token whose grant left the ring is "an unknown holder". */
+Test(lease_oracle, conflicts_beyond_the_ring_are_still_reported)
+{
+    struct feed f;
+    feed_open(&f);
+    int64_t writes = LEASE_ORACLE_RING + 10;
+    for (int64_t token = 1; token <= writes; token++) {
+        claim(&f, LOCK, "lease.grant", CLIENT1, token);
+        claim(&f, STORE, "store.accept", token, token - 1);
+    }
+    claim(&f, STORE, "store.accept", 1, 0); /* token 1, granted long ago, on version 0 */
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 1);
+    assert_contains(f.violation_text[0], "an unknown holder (token 1)");
+    assert_contains(f.violation_text[0], "version 1 had been written (too long ago");
+    char want[96];
+    snprintf(want, sizeof want, "so %" PRId64 " update(s) are lost", writes);
+    assert_contains(f.violation_text[0], want);
+    feed_close(&f);
+}
+
+/* A store that claims a write on a version it never reached is itself broken. */
+Test(lease_oracle, a_write_on_a_future_version_is_a_violation)
+{
+    struct feed f;
+    feed_open(&f);
+    claim(&f, LOCK, "lease.grant", CLIENT0, 1);
+    claim(&f, STORE, "store.accept", 1, 3);
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 1);
+    assert_contains(f.violation_text[0], "on version 3, which it had not reached (it was at 0)");
+    cr_assert_eq(metric(&f, "lease.conflicts"), 0);
+    feed_close(&f);
+}
+
+/* Two stores are counted apart: writes to one never move the other's version. */
+Test(lease_oracle, stores_keep_their_own_versions)
+{
+    struct feed f;
+    feed_open(&f);
+    claim(&f, LOCK, "lease.grant", CLIENT0, 1);
+    claim(&f, STORE, "store.accept", 1, 0);
+    claim(&f, CLIENT1, "store.accept", 1, 0); /* another node acting as a store */
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
+    feed_close(&f);
+}
+
+Test(lease_oracle, no_claims_no_metrics)
+{
+    struct feed f;
+    feed_open(&f);
+    other(&f);
+    claim(&f, CLIENT0, "something.else", 1, 2);
+    lease_oracle.finish(f.oracle, 0);
+    cr_assert_eq(f.metric_count, 0);
+    cr_assert_eq(f.violation_count, 0);
+    feed_close(&f);
+}
