@@ -7,6 +7,10 @@
 
 extern const struct murphy_model models_echo_server;
 extern const struct murphy_model models_client;
+extern const struct murphy_model models_lww_replica;
+extern const struct murphy_model models_lww_client;
+extern const struct murphy_model models_time_server;
+extern const struct murphy_model models_clock_guard;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -5,6 +5,10 @@
 static const struct murphy_model *const builtin[] = {
     &models_echo_server,
     &models_client,
+    &models_lww_replica,
+    &models_lww_client,
+    &models_time_server,
+    &models_clock_guard,
 };
 
 static const struct murphy_model_set builtin_set = {
