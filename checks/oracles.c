@@ -10,6 +10,8 @@
 
 static const struct oracle_def *const oracle_defs[] = {
     NULL, /* keeps the array non-empty; oracles follow */
+    &oracle_lww,
+    &oracle_stamps,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 
