@@ -14,6 +14,8 @@ static const struct oracle_def *const oracle_defs[] = {
     NULL, /* keeps the array non-empty; oracles follow */
     &timing_oracle,
     &lease_oracle,
+    &oracle_lww,
+    &oracle_stamps,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

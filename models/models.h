@@ -11,6 +11,10 @@ extern const struct murphy_model models_alarm;
 extern const struct murphy_model models_lease_server;
 extern const struct murphy_model models_lease_client;
 extern const struct murphy_model models_store_server;
+extern const struct murphy_model models_lww_replica;
+extern const struct murphy_model models_lww_client;
+extern const struct murphy_model models_time_server;
+extern const struct murphy_model models_clock_guard;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

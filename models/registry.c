@@ -9,6 +9,10 @@ static const struct murphy_model *const builtin[] = {
     &models_lease_server,
     &models_lease_client,
     &models_store_server,
+    &models_lww_replica,
+    &models_lww_client,
+    &models_time_server,
+    &models_clock_guard,
 };
 
 static const struct murphy_model_set builtin_set = {
