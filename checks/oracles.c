@@ -3,6 +3,8 @@
  * The list below is the only place an oracle is registered. */
 #include "oracle.h"
 
+#include "cache.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 
 static const struct oracle_def *const oracle_defs[] = {
     NULL, /* keeps the array non-empty; oracles follow */
+    &cache_oracle_def,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

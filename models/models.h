@@ -7,6 +7,8 @@
 
 extern const struct murphy_model models_echo_server;
 extern const struct murphy_model models_client;
+extern const struct murphy_model models_cache_server;
+extern const struct murphy_model models_cache_client;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

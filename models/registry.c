@@ -5,6 +5,8 @@
 static const struct murphy_model *const builtin[] = {
     &models_echo_server,
     &models_client,
+    &models_cache_server,
+    &models_cache_client,
 };
 
 static const struct murphy_model_set builtin_set = {
