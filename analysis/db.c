@@ -293,12 +293,20 @@ int64_t an_nodes_find(const struct an_nodes *nodes, const char *name)
 
 struct an_event_iter {
     sqlite3_stmt *stmt;
-    uint64_t next_seq;
+    enum an_event_order order;
+    uint64_t next_seq; /* in seq order, the seq expected next; else the rows read */
+    uint64_t seq_limit; /* in wall order: every seq is below this */
     uint32_t node_count;
 };
 
 int an_events_open(struct an_db *db, const struct an_run *run, struct an_event_iter **out,
                    char *err, size_t err_bytes)
+{
+    return an_events_open_ordered(db, run, AN_ORDER_TRUE, out, err, err_bytes);
+}
+
+int an_events_open_ordered(struct an_db *db, const struct an_run *run, enum an_event_order order,
+                           struct an_event_iter **out, char *err, size_t err_bytes)
 {
     *out = NULL;
     struct an_event_iter *it = calloc(1, sizeof *it);
@@ -306,12 +314,18 @@ int an_events_open(struct an_db *db, const struct an_run *run, struct an_event_i
         snprintf(err, err_bytes, "out of memory");
         return -1;
     }
+    it->order = order;
+    it->seq_limit = run->event_count;
     /* Within one run rows are appended in seq order, so rowid order is seq order and no
      * sort (or index) is needed; the run's rowid range bounds the scan. A run killed
      * before its first commit has no range yet: scan from its first row. */
-    const char *sql = "SELECT seq, time_ns, node, kind, peer, obj_id, ref_id, detail, arg,"
-                      " mono_ns, wall_ns, rowid FROM events WHERE run_id = ?1"
-                      " AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3) ORDER BY rowid";
+    const char *sql = order == AN_ORDER_WALL
+        ? "SELECT seq, time_ns, node, kind, peer, obj_id, ref_id, detail, arg,"
+          " mono_ns, wall_ns, rowid FROM events e WHERE run_id = ?1"
+          " AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3) ORDER BY " AN_WALL_KEY_SQL ", seq"
+        : "SELECT seq, time_ns, node, kind, peer, obj_id, ref_id, detail, arg,"
+          " mono_ns, wall_ns, rowid FROM events WHERE run_id = ?1"
+          " AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3) ORDER BY rowid";
     if (sqlite3_prepare_v2(db->db, sql, -1, &it->stmt, NULL) != SQLITE_OK) {
         snprintf(err, err_bytes, "reading events: %s", sqlite3_errmsg(db->db));
         free(it);
@@ -360,12 +374,18 @@ int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, si
     int k = kind ? sim_event_kind_from_name(kind) : -1;
     const char *detail = (const char *)sqlite3_column_text(s, 7);
     int aux = detail ? sim_event_aux_from_name((unsigned)(k < 0 ? 0 : k), detail) : 0;
-    bool ok = k >= 0 && aux >= 0 && ev->seq == it->next_seq &&
+    bool is_in_order = it->order == AN_ORDER_WALL ? ev->seq < it->seq_limit
+                                                  : ev->seq == it->next_seq;
+    bool ok = k >= 0 && aux >= 0 && is_in_order &&
               column_node(s, 2, it->node_count, &ev->node) &&
               column_node(s, 4, it->node_count, &ev->peer);
     if (!ok) {
-        snprintf(err, err_bytes, "damaged record: event row %" PRId64 " (expected seq %" PRIu64
-                 ") does not decode", rowid, it->next_seq);
+        if (it->order == AN_ORDER_WALL)
+            snprintf(err, err_bytes, "damaged record: event row %" PRId64 " (seq %" PRIu64
+                     " of %" PRIu64 " events) does not decode", rowid, ev->seq, it->seq_limit);
+        else
+            snprintf(err, err_bytes, "damaged record: event row %" PRId64 " (expected seq %"
+                     PRIu64 ") does not decode", rowid, it->next_seq);
         return -1;
     }
     ev->kind = (uint16_t)k;

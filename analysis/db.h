@@ -76,6 +76,31 @@ int64_t an_nodes_find(const struct an_nodes *nodes, const char *name);
 struct an_event_iter;
 int an_events_open(struct an_db *db, const struct an_run *run, struct an_event_iter **out,
                    char *err, size_t err_bytes);
+
+/* The orders a run's events can be read back in. */
+enum an_event_order {
+    AN_ORDER_TRUE, /* execution order (seq): true time, ties in scheduling order */
+    AN_ORDER_WALL, /* by AN_WALL_KEY_SQL, ties by seq: as the nodes' wall clocks stamped
+                      them, i.e. what merging every node's log by timestamp gives */
+};
+
+/* The wall-order key of the events row aliased `e`, in SQL, for a statement whose ?1 is
+ * the run id and ?2 the run's first rowid (0 when unknown): the wall reading of the
+ * event's node; an event without a node (a fault on a group) has no clock of its own and
+ * takes the key of the nearest earlier event of the run that has one, so that it sorts
+ * right after that event (its neighbour in execution order); with none before it, it
+ * sorts first. Sorting is SQLite's (spilling to temporary files), so memory stays
+ * bounded whatever the run's length. */
+#define AN_WALL_KEY_SQL                                                                    \
+    "coalesce(e.wall_ns, (SELECT p.wall_ns FROM events p WHERE p.rowid < e.rowid"          \
+    " AND p.rowid >= ?2 AND p.run_id = ?1 AND p.wall_ns IS NOT NULL"                      \
+    " ORDER BY p.rowid DESC LIMIT 1), -9223372036854775807 - 1)"
+
+/* As an_events_open, in the given order. In wall order every row is checked as in seq
+ * order except that seqs are not consecutive: each must be below the run's event count
+ * (and an_events_seen still counts the rows, to compare with it at the end). */
+int an_events_open_ordered(struct an_db *db, const struct an_run *run, enum an_event_order order,
+                           struct an_event_iter **out, char *err, size_t err_bytes);
 /* 1 with *ev filled, 0 at the end, -1 on a damaged row (message in err). */
 int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, size_t err_bytes);
 void an_events_close(struct an_event_iter *it);

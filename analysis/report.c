@@ -1,9 +1,13 @@
 /* analysis/report.c - builds struct an_report with SQL over one run's rows and GSL for
  * the percentiles. Aggregation (GROUP BY) is SQLite's; quantiles are GSL's
  * gsl_stats_quantile_from_sorted_data over latencies sorted by gsl_sort. Queries on
- * events are bounded by run_id and the run's rowid range; the other tables by run_id. */
+ * events are bounded by run_id and the run's rowid range; the other tables by run_id.
+ * The record has no index (readers open it read-only): joins by message id go through
+ * materialized subsets on which SQLite builds transient (automatic) indexes, so each
+ * costs one scan of the run plus a sort, never a scan per row. */
 #include "report.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +15,9 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+/* The events of run ?1 within its rowid range ?2..?3 (the whole table's rows of the run
+ * when the range is unknown). */
+#define RUN_EVENTS "events WHERE run_id=?1 AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
 
 const double an_report_quantiles[5] = {0.5, 0.9, 0.99, 0.999, 1.0};
 
@@ -27,6 +34,22 @@ static int prepare(sqlite3 *db, const char *sql, const struct an_run *run, sqlit
         sqlite3_bind_int64(*s, 3, run->last_rowid);
     }
     return 0;
+}
+
+static void copy_text(sqlite3_stmt *s, int col, char *out, size_t out_bytes)
+{
+    const unsigned char *text = sqlite3_column_text(s, col);
+    snprintf(out, out_bytes, "%s", text ? (const char *)text : "");
+}
+
+/* Finalizes s after its last step (rc); a step that failed is the query's error. */
+static int finish_rows(sqlite3 *db, sqlite3_stmt *s, int rc, const char *what, char *err,
+                       size_t err_bytes)
+{
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE) return 0;
+    snprintf(err, err_bytes, "report: reading %s: %s", what, sqlite3_errmsg(db));
+    return -1;
 }
 
 static int load_fates(sqlite3 *db, const struct an_run *run, struct an_report *r, char *err,
@@ -139,7 +162,134 @@ static int load_violations(sqlite3 *db, const struct an_run *run, struct an_repo
         r->note_count = (uint64_t)sqlite3_column_int64(s, 2);
     }
     sqlite3_finalize(s);
-    return 0;
+    if (prepare(db, "SELECT seq, source, text FROM violations WHERE run_id=?1"
+                " ORDER BY seq, rowid LIMIT ?2", run, &s, err, err_bytes) != 0)
+        return -1;
+    sqlite3_bind_int(s, 2, AN_REPORT_VIOLATIONS_LISTED);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+           r->violation_listed < AN_REPORT_VIOLATIONS_LISTED) {
+        struct an_violation_row *v = &r->violations[r->violation_listed++];
+        v->seq = (uint64_t)sqlite3_column_int64(s, 0);
+        copy_text(s, 1, v->source, sizeof v->source);
+        copy_text(s, 2, v->text, sizeof v->text);
+    }
+    return finish_rows(db, s, rc, "violations", err, err_bytes);
+}
+
+/* Deliveries and replies whose wall stamps put an effect before its cause. The sends and
+ * deliveries of the run are materialized once; the joins by message id probe them
+ * through automatic indexes. A reply counts once, whether its send, a delivery or
+ * both are stamped before its request's send. */
+static int load_inversions(sqlite3 *db, const struct an_run *run, struct an_report *r,
+                           char *err, size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    const char *sql =
+        "WITH s AS MATERIALIZED (SELECT obj_id, ref_id, wall_ns FROM " RUN_EVENTS
+        "  AND kind='send'),"
+        " d AS MATERIALIZED (SELECT obj_id, wall_ns FROM " RUN_EVENTS " AND kind='deliver')"
+        " SELECT (SELECT count(*) FROM s),"
+        " (SELECT count(*) FROM d JOIN s ON s.obj_id = d.obj_id WHERE d.wall_ns < s.wall_ns),"
+        " (SELECT count(*) FROM s AS rep JOIN s AS req ON req.obj_id = rep.ref_id"
+        "  WHERE rep.ref_id <> 0 AND (rep.wall_ns < req.wall_ns OR EXISTS (SELECT 1 FROM d"
+        "  WHERE d.obj_id = rep.obj_id AND d.wall_ns < req.wall_ns)))";
+    if (prepare(db, sql, run, &s, err, err_bytes) != 0) return -1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        r->send_count = (uint64_t)sqlite3_column_int64(s, 0);
+        r->inverted_delivery_count = (uint64_t)sqlite3_column_int64(s, 1);
+        r->inverted_reply_count = (uint64_t)sqlite3_column_int64(s, 2);
+        rc = sqlite3_step(s);
+    }
+    return finish_rows(db, s, rc, "causal inversions", err, err_bytes);
+}
+
+static int load_metrics(sqlite3 *db, const struct an_run *run, struct an_report *r, char *err,
+                        size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    if (prepare(db, "SELECT name, value, unit FROM metrics WHERE run_id=?1 ORDER BY rowid", run,
+                &s, err, err_bytes) != 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (r->metric_total++ >= AN_REPORT_ROWS_MAX) continue;
+        struct an_metric *m = &r->metrics[r->metric_count++];
+        copy_text(s, 0, m->name, sizeof m->name);
+        m->value = sqlite3_column_double(s, 1);
+        copy_text(s, 2, m->unit, sizeof m->unit);
+    }
+    return finish_rows(db, s, rc, "metrics", err, err_bytes);
+}
+
+static void node_label(const struct an_nodes *nodes, int64_t node, char *out, size_t out_bytes)
+{
+    if (node >= 0 && node < (int64_t)nodes->count)
+        snprintf(out, out_bytes, "%s", nodes->names[node]);
+    else snprintf(out, out_bytes, "node %" PRId64, node);
+}
+
+/* Per node with any clock event: the sampled offsets (min, max, the last one, read back
+ * by rowid, the table's key) and the counts of steps, syncs and rate changes. */
+static int load_clocks(sqlite3 *db, const struct an_run *run, const struct an_nodes *nodes,
+                       struct an_report *r, char *err, size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    const char *sql =
+        "SELECT node, samples, lo, hi, (SELECT arg FROM events WHERE rowid = last), steps,"
+        " syncs, rates FROM (SELECT node, sum(kind='clock_sample') AS samples,"
+        "  min(CASE WHEN kind='clock_sample' THEN arg END) AS lo,"
+        "  max(CASE WHEN kind='clock_sample' THEN arg END) AS hi,"
+        "  max(CASE WHEN kind='clock_sample' THEN rowid END) AS last,"
+        "  sum(kind='clock_step') AS steps, sum(kind='clock_sync') AS syncs,"
+        "  sum(kind='clock_rate') AS rates FROM " RUN_EVENTS
+        "  AND kind IN ('clock_sample','clock_step','clock_sync','clock_rate')"
+        "  AND node IS NOT NULL GROUP BY node) ORDER BY node";
+    if (prepare(db, sql, run, &s, err, err_bytes) != 0) return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (r->clock_total++ >= AN_REPORT_ROWS_MAX) continue;
+        struct an_clock_row *c = &r->clocks[r->clock_count++];
+        node_label(nodes, sqlite3_column_int64(s, 0), c->node, sizeof c->node);
+        c->sample_count = (uint64_t)sqlite3_column_int64(s, 1);
+        c->offset_min_ns = sqlite3_column_int64(s, 2);
+        c->offset_max_ns = sqlite3_column_int64(s, 3);
+        c->offset_final_ns = sqlite3_column_int64(s, 4);
+        c->step_count = (uint64_t)sqlite3_column_int64(s, 5);
+        c->sync_count = (uint64_t)sqlite3_column_int64(s, 6);
+        c->rate_count = (uint64_t)sqlite3_column_int64(s, 7);
+    }
+    return finish_rows(db, s, rc, "clock events", err, err_bytes);
+}
+
+/* A double sum of ns (total() never overflows, even on a hostile record) as int64. */
+static int64_t clamp_ns(double ns)
+{
+    if (!(ns > -9.2e18)) return ns < 0 ? INT64_MIN : 0; /* also NaN */
+    return ns < 9.2e18 ? (int64_t)ns : INT64_MAX;
+}
+
+static int load_pauses(sqlite3 *db, const struct an_run *run, const struct an_nodes *nodes,
+                       struct an_report *r, char *err, size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    const char *sql =
+        "SELECT node, sum(detail='gc'), total(CASE WHEN detail='gc' THEN arg END),"
+        " sum(detail='fault'), total(CASE WHEN detail='fault' THEN arg END) FROM " RUN_EVENTS
+        " AND kind='pause' AND node IS NOT NULL GROUP BY node ORDER BY node";
+    if (prepare(db, sql, run, &s, err, err_bytes) != 0) return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (r->pause_total++ >= AN_REPORT_ROWS_MAX) continue;
+        struct an_pause_row *p = &r->pauses[r->pause_count++];
+        node_label(nodes, sqlite3_column_int64(s, 0), p->node, sizeof p->node);
+        p->gc_count = (uint64_t)sqlite3_column_int64(s, 1);
+        p->gc_ns = clamp_ns(sqlite3_column_double(s, 2));
+        p->fault_count = (uint64_t)sqlite3_column_int64(s, 3);
+        p->fault_ns = clamp_ns(sqlite3_column_double(s, 4));
+    }
+    return finish_rows(db, s, rc, "pauses", err, err_bytes);
 }
 
 /* A partition drop names its cutting fault (arg) and a resume its pause (obj) with what
@@ -186,5 +336,13 @@ int an_report_build(struct an_db *db, const struct an_run *run, struct an_report
     if (load_ops(h, run, report, err, err_bytes) != 0) return -1;
     if (load_causes(h, run, report, err, err_bytes) != 0) return -1;
     if (load_idle_faults(h, run, report, err, err_bytes) != 0) return -1;
+    if (load_inversions(h, run, report, err, err_bytes) != 0) return -1;
+    if (load_metrics(h, run, report, err, err_bytes) != 0) return -1;
+    struct an_nodes nodes;
+    if (an_nodes_load(db, run->id, &nodes, err, err_bytes) != 0) return -1;
+    int rc = load_clocks(h, run, &nodes, report, err, err_bytes);
+    if (rc == 0) rc = load_pauses(h, run, &nodes, report, err, err_bytes);
+    an_nodes_free(&nodes);
+    if (rc != 0) return -1;
     return load_violations(h, run, report, err, err_bytes);
 }

@@ -1,7 +1,8 @@
-/* analysis/report.h - what a run did, in numbers: messages by fate, operations with
- * latency percentiles per f (GSL's quantiles over the sorted latencies), timeouts by
- * true cause, and violations. Read from the record, so the report of a run is the same
- * whenever and wherever it is computed. */
+/* analysis/report.h - what a run did, in numbers: messages by fate, causal inversions by
+ * wall clock, operations with latency percentiles per f (GSL's quantiles over the sorted
+ * latencies), timeouts by true cause, the oracles' metrics, clock offsets and clock
+ * events per node, pauses per node, and violations. Read from the record, so the report
+ * of a run is the same whenever and wherever it is computed. */
 #ifndef ANALYSIS_REPORT_H
 #define ANALYSIS_REPORT_H
 
@@ -11,6 +12,7 @@
 #include "db.h"
 
 #define AN_REPORT_ROWS_MAX 32
+#define AN_REPORT_VIOLATIONS_LISTED 10
 
 struct an_count {
     char name[48];
@@ -22,6 +24,35 @@ struct an_op_stats {
     uint64_t ok, fail, info;
     /* latency of ok operations, true time, ns: p50 p90 p99 p99.9 max (0 when none) */
     double latency_ns[5];
+};
+
+/* One row of the `metrics` table, as an oracle wrote it. */
+struct an_metric {
+    char name[64];
+    double value;
+    char unit[16];
+};
+
+/* A node's clock over the run: its wall offset from the reference as sampled by
+ * CLOCK_SAMPLE events (when the scenario sets clock_sample), and its clock events. */
+struct an_clock_row {
+    char node[64];
+    uint64_t sample_count;
+    int64_t offset_min_ns, offset_max_ns, offset_final_ns; /* when sample_count > 0 */
+    uint64_t step_count, sync_count, rate_count;           /* clock_step/_sync/_rate */
+};
+
+/* A node's pauses: random ones (gc_every) and scheduled ones (faults). */
+struct an_pause_row {
+    char node[64];
+    uint64_t gc_count, fault_count;
+    int64_t gc_ns, fault_ns; /* summed planned lengths */
+};
+
+struct an_violation_row {
+    uint64_t seq;
+    char source[48]; /* "model" or "oracle:NAME" */
+    char text[256];
 };
 
 struct an_report {
@@ -41,6 +72,22 @@ struct an_report {
        nothing to do ("name (action)", at most AN_REPORT_ROWS_MAX) */
     struct an_count idle_faults[AN_REPORT_ROWS_MAX];
     size_t idle_fault_count;
+    /* Causal inversions by wall clock. By true time there are none: a message is
+       delivered after it is sent and a reply is sent after its request arrives. */
+    uint64_t send_count;
+    uint64_t inverted_delivery_count; /* deliveries whose node's wall reading is before
+                                         the sender's reading at the send */
+    uint64_t inverted_reply_count;    /* replies sent or delivered at a wall reading
+                                         before their request's send: in a log merged by
+                                         wall time, the answer comes before the question */
+    struct an_metric metrics[AN_REPORT_ROWS_MAX]; /* in the order they were written */
+    size_t metric_count, metric_total;
+    struct an_clock_row clocks[AN_REPORT_ROWS_MAX]; /* nodes with any clock event, by index */
+    size_t clock_count, clock_total;
+    struct an_pause_row pauses[AN_REPORT_ROWS_MAX]; /* nodes that paused, by index */
+    size_t pause_count, pause_total;
+    struct an_violation_row violations[AN_REPORT_VIOLATIONS_LISTED]; /* the first, by seq */
+    size_t violation_listed;
 };
 
 extern const double an_report_quantiles[5]; /* 0.5 0.9 0.99 0.999 1.0 */

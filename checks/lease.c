@@ -132,7 +132,7 @@ static void report_conflict(struct lease_oracle_state *o, const struct sim_event
              " lost: two clients wrote while both believed they held the lock", writer,
              base_version, between, reader, st->version, st->version - base_version);
     o->conflict_count++;
-    o->report.violation(o->report.ctx, ev, lease_oracle.name, text);
+    o->report.violation(o->report.ctx, ev, oracle_lease.name, text);
 }
 
 static void on_accept(struct lease_oracle_state *o, const struct sim_event *ev)
@@ -147,7 +147,7 @@ static void on_accept(struct lease_oracle_state *o, const struct sim_event *ev)
         snprintf(text, sizeof text, "the store accepted a write on version %" PRId64
                  ", which it had not reached (it was at %" PRId64 ")", base_version,
                  st->version);
-        o->report.violation(o->report.ctx, ev, lease_oracle.name, text);
+        o->report.violation(o->report.ctx, ev, oracle_lease.name, text);
     }
     st->version++;
     st->accepts[(uint64_t)st->version & (LEASE_ORACLE_RING - 1)] =
@@ -181,7 +181,7 @@ static void lease_finish(void *self, int64_t end_ns)
     o->report.metric(o->report.ctx, "lease.conflicts", (double)o->conflict_count, "count");
 }
 
-const struct oracle_def lease_oracle = {
+const struct oracle_def oracle_lease = {
     .name = "lease",
     .create = lease_create,
     .on_event = lease_on_event,

@@ -28,6 +28,6 @@
 
 #define LEASE_ORACLE_RING 1024u
 
-extern const struct oracle_def lease_oracle;
+extern const struct oracle_def oracle_lease;
 
 #endif

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle.h"
+#include "lww.h"
 #include "sim/assert.h"
 #include "sim/u64map.h"
 

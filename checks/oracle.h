@@ -39,10 +39,6 @@ struct oracle_def {
     void (*destroy)(void *self);
 };
 
-/* The oracles of the build, one checks/NAME.c each. */
-extern const struct oracle_def oracle_lww;    /* lost acknowledged LWW writes */
-extern const struct oracle_def oracle_stamps; /* writes stamped with bad time accepted */
-
 struct oracle_set;
 
 /* Creates every oracle of the build (checks/oracles.c lists them). NULL if out of memory. */

@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "lease.h"
+#include "lww.h"
 #include "sim/assert.h"
+#include "stamps.h"
 #include "timing.h"
 
 static const struct oracle_def *const oracle_defs[] = {
-    NULL, /* keeps the array non-empty; oracles follow */
-    &timing_oracle,
-    &lease_oracle,
+    &oracle_timing,
+    &oracle_lease,
     &oracle_lww,
     &oracle_stamps,
+    &oracle_cache,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 
@@ -48,7 +51,6 @@ struct oracle_set *oracle_set_create(const struct oracle_report *report,
     set->outer = *report;
     set->counting = (struct oracle_report){set, count_violation, forward_metric};
     for (size_t i = 0; i < ORACLE_DEF_COUNT; i++) {
-        if (!oracle_defs[i]) continue;
         set->selves[i] = oracle_defs[i]->create(&set->counting, scn);
         if (!set->selves[i]) {
             oracle_set_destroy(set);

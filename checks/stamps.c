@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle.h"
+#include "stamps.h"
 #include "sim/assert.h"
 
 struct open_stamp {

@@ -283,7 +283,7 @@ static void timing_destroy(void *self)
     free(o);
 }
 
-const struct oracle_def timing_oracle = {
+const struct oracle_def oracle_timing = {
     .name = "timing",
     .create = timing_create,
     .on_event = timing_on_event,

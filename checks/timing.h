@@ -7,6 +7,6 @@
 
 #include "oracle.h"
 
-extern const struct oracle_def timing_oracle;
+extern const struct oracle_def oracle_timing;
 
 #endif

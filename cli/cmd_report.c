@@ -6,9 +6,13 @@
 static const char usage[] =
     "usage: murphy report DB [--run ID]\n"
     "\n"
-    "Prints what a recorded run (the newest unless --run) did: messages by fate, client\n"
-    "operations with latency percentiles (p50, p90, p99, p99.9, max) per operation,\n"
-    "timed-out attempts by their true cause, and violations.\n";
+    "Prints what a recorded run (the newest unless --run) did: messages by fate; causal\n"
+    "inversions by wall clock (deliveries stamped before their send, replies before their\n"
+    "request: what a log merged by timestamps shows, `murphy log --order wall`); client\n"
+    "operations with latency percentiles (p50, p90, p99, p99.9, max) per operation;\n"
+    "timed-out attempts by their true cause; the oracles' metrics; per node, the sampled\n"
+    "wall-clock offsets and the clock steps, syncs and rate changes; per node, pauses (gc\n"
+    "and by fault); and violations, the first ten listed.\n";
 
 int cmd_report(int argc, char **argv)
 {

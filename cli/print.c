@@ -1,6 +1,7 @@
-/* cli/print.c - the run report as text. Strings that come from a record (violation and
- * note texts) are printed with control characters made visible, so a hostile record
- * cannot drive the terminal. */
+/* cli/print.c - the run report as text. Strings that come from a record (node names,
+ * metric names, violation and note texts) are printed with control characters made
+ * visible, so a hostile record cannot drive the terminal. Sections with nothing to say
+ * (no metrics, no clock events, no pauses) are left out. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -20,6 +21,101 @@ static void print_latency(FILE *out, double ns)
     else fprintf(out, "%9.3fus", ns / 1e3);
 }
 
+/* An offset or a duration with its sign always shown ("+0.300000000s"). */
+static const char *signed_time(int64_t ns, char *out, size_t out_bytes)
+{
+    char t[40];
+    snprintf(out, out_bytes, "%s%s", ns >= 0 ? "+" : "", an_format_time(ns, t, sizeof t));
+    return out;
+}
+
+static void print_more(FILE *out, size_t shown, size_t total, const char *what)
+{
+    if (total > shown) fprintf(out, "  (and %zu more %s)\n", total - shown, what);
+}
+
+static void print_inversions(FILE *out, const struct an_report *r)
+{
+    if (!r->send_count) return;
+    fprintf(out, "\ncausal inversions by wall clock: %" PRIu64 " deliveries stamped before their"
+            " send, %" PRIu64 " replies before their request\n", r->inverted_delivery_count,
+            r->inverted_reply_count);
+    fprintf(out, "  (by true time there are none, by construction; murphy log --order wall"
+            " shows them)\n");
+}
+
+static void print_metrics(FILE *out, const struct an_report *r)
+{
+    char a[256], b[64];
+    if (!r->metric_total) return;
+    fprintf(out, "\noracle metrics\n");
+    for (size_t i = 0; i < r->metric_count; i++) {
+        const struct an_metric *m = &r->metrics[i];
+        double v = m->value;
+        bool is_whole = v == (double)(int64_t)v && v > -1e15 && v < 1e15;
+        fprintf(out, "  %-28s ", cli_safe(m->name, a, sizeof a));
+        if (is_whole) fprintf(out, "%14.0f", v);
+        else fprintf(out, "%14.6g", v);
+        fprintf(out, " %s\n", cli_safe(m->unit, b, sizeof b));
+    }
+    print_more(out, r->metric_count, r->metric_total, "metrics");
+}
+
+static void print_clocks(FILE *out, const struct an_report *r)
+{
+    char a[256], lo[48], hi[48], last[48];
+    if (!r->clock_total) return;
+    fprintf(out, "\nclocks (wall offset from the reference, from clock_sample events)\n");
+    fprintf(out, "  %-16s %7s %16s %16s %16s %6s %6s %6s\n", "node", "samples", "min", "max",
+            "final", "steps", "syncs", "rates");
+    for (size_t i = 0; i < r->clock_count; i++) {
+        const struct an_clock_row *c = &r->clocks[i];
+        bool has = c->sample_count > 0;
+        fprintf(out, "  %-16s %7" PRIu64 " %16s %16s %16s %6" PRIu64 " %6" PRIu64 " %6" PRIu64
+                "\n", cli_safe(c->node, a, sizeof a), c->sample_count,
+                has ? signed_time(c->offset_min_ns, lo, sizeof lo) : "-",
+                has ? signed_time(c->offset_max_ns, hi, sizeof hi) : "-",
+                has ? signed_time(c->offset_final_ns, last, sizeof last) : "-", c->step_count,
+                c->sync_count, c->rate_count);
+    }
+    print_more(out, r->clock_count, r->clock_total, "nodes");
+}
+
+static void print_pauses(FILE *out, const struct an_report *r)
+{
+    char a[256], gc[40], fault[40];
+    if (!r->pause_total) return;
+    fprintf(out, "\npauses (planned lengths)\n");
+    fprintf(out, "  %-16s %8s %16s %10s %16s\n", "node", "gc", "gc time", "by fault",
+            "fault time");
+    for (size_t i = 0; i < r->pause_count; i++) {
+        const struct an_pause_row *p = &r->pauses[i];
+        fprintf(out, "  %-16s %8" PRIu64 " %16s %10" PRIu64 " %16s\n",
+                cli_safe(p->node, a, sizeof a), p->gc_count,
+                an_format_time(p->gc_ns, gc, sizeof gc), p->fault_count, an_format_time(p->fault_ns, fault, sizeof fault));
+    }
+    print_more(out, r->pause_count, r->pause_total, "nodes");
+}
+
+static void print_violations(FILE *out, const struct an_report *r)
+{
+    char a[64];
+    fprintf(out, "\nviolations: %" PRIu64, r->violation_count);
+    if (r->violation_count) {
+        fputs(" (first: ", out);
+        print_safe(out, r->first_violation);
+        fputc(')', out);
+    }
+    for (size_t i = 0; i < r->violation_listed; i++) {
+        const struct an_violation_row *v = &r->violations[i];
+        fprintf(out, "\n  #%-8" PRIu64 " %-14s ", v->seq, cli_safe(v->source, a, sizeof a));
+        print_safe(out, v->text);
+    }
+    if (r->violation_count > r->violation_listed)
+        fprintf(out, "\n  (and %" PRIu64 " more in the record's violations table)",
+                r->violation_count - r->violation_listed);
+}
+
 void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *r)
 {
     char t[40], a[256], b[64], c[256];
@@ -32,6 +128,7 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
     for (size_t i = 0; i < r->fate_count; i++)
         fprintf(out, "  %-22s %10" PRIu64 "\n", cli_safe(r->fates[i].name, a, sizeof a),
                 r->fates[i].count);
+    print_inversions(out, r);
     if (r->op_count) {
         fprintf(out, "\noperations (latency of ok operations, true time)\n");
         fprintf(out, "  %-10s %8s %8s %8s %11s %11s %11s %11s %11s\n", "f", "ok", "fail", "info",
@@ -61,12 +158,10 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
             fprintf(out, "%s %s", i ? "," : "", cli_safe(r->idle_faults[i].name, a, sizeof a));
         fputc('\n', out);
     }
-    fprintf(out, "\nviolations: %" PRIu64, r->violation_count);
-    if (r->violation_count) {
-        fputs(" (first: ", out);
-        print_safe(out, r->first_violation);
-        fputc(')', out);
-    }
+    print_metrics(out, r);
+    print_clocks(out, r);
+    print_pauses(out, r);
+    print_violations(out, r);
     fprintf(out, "\nnotes: %" PRIu64 "\n", r->note_count);
 }
 

@@ -13,6 +13,8 @@ static const struct murphy_model *const builtin[] = {
     &models_lww_client,
     &models_time_server,
     &models_clock_guard,
+    &models_cache_server,
+    &models_cache_client,
 };
 
 static const struct murphy_model_set builtin_set = {

@@ -65,13 +65,13 @@ static void feed_open(struct feed *f)
     cr_assert_eq(sim_scn_load_text("t.ini", scenario_text, strlen(scenario_text), NULL, 0,
                                    models_builtin(), &f->scn, &diag), 0, "%s", diag.message);
     struct oracle_report report = {f, on_violation, on_metric};
-    f->oracle = lease_oracle.create(&report, &f->scn);
+    f->oracle = oracle_lease.create(&report, &f->scn);
     cr_assert_not_null(f->oracle);
 }
 
 static void feed_close(struct feed *f)
 {
-    lease_oracle.destroy(f->oracle);
+    oracle_lease.destroy(f->oracle);
     sim_scn_free(&f->scn);
 }
 
@@ -82,7 +82,7 @@ static uint64_t claim(struct feed *f, uint32_t node, const char *name, int64_t a
                           .peer = SIM_NODE_NONE, .kind = SIM_EV_CLAIM, .obj = (uint64_t)a,
                           .ref = (uint64_t)b};
     struct sim_event_text text = {{name, NULL, NULL}};
-    lease_oracle.on_event(f->oracle, &e, &text);
+    oracle_lease.on_event(f->oracle, &e, &text);
     return e.seq;
 }
 
@@ -92,7 +92,7 @@ static void other(struct feed *f)
     struct sim_event e = {.seq = f->seq++, .node = CLIENT0, .peer = SIM_NODE_NONE,
                           .kind = SIM_EV_NOTE, .obj = 7, .ref = 7};
     struct sim_event_text text = {{"store.accept", NULL, NULL}};
-    lease_oracle.on_event(f->oracle, &e, &text);
+    oracle_lease.on_event(f->oracle, &e, &text);
 }
 
 static double metric(const struct feed *f, const char *name)
@@ -108,7 +108,7 @@ static void assert_contains(const char *text, const char *needle)
     cr_assert_not_null(strstr(text, needle), "expected '%s' in: %s", needle, text);
 }
 
-Test(lease_oracle, one_writer_at_a_time_is_no_conflict)
+Test(oracle_lease, one_writer_at_a_time_is_no_conflict)
 {
     struct feed f;
     feed_open(&f);
@@ -120,7 +120,7 @@ Test(lease_oracle, one_writer_at_a_time_is_no_conflict)
     claim(&f, STORE, "store.reject", 2, 5);
     claim(&f, STORE, "store.reject_read", 3, 5);
     claim(&f, STORE, "store.reject_read", 4, 5);
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
     cr_assert_eq(metric(&f, "lease.grants"), 5);
     cr_assert_eq(metric(&f, "lease.writes_accepted"), 5);
@@ -132,7 +132,7 @@ Test(lease_oracle, one_writer_at_a_time_is_no_conflict)
 
 /* The stale holder (token 1) read version 0, paused; token 2 read and wrote version 1;
  * token 1 writes on version 0: a lost update at that accept. */
-Test(lease_oracle, a_write_on_an_old_version_is_a_conflict_naming_both)
+Test(oracle_lease, a_write_on_an_old_version_is_a_conflict_naming_both)
 {
     struct feed f;
     feed_open(&f);
@@ -140,7 +140,7 @@ Test(lease_oracle, a_write_on_an_old_version_is_a_conflict_naming_both)
     uint64_t grant2 = claim(&f, LOCK, "lease.grant", CLIENT1, 2);
     uint64_t between = claim(&f, STORE, "store.accept", 2, 0);
     uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 1);
     cr_assert_eq(f.violation_seq[0], stale, "reported at the accept that lost the update");
     const char *text = f.violation_text[0];
@@ -159,7 +159,7 @@ Test(lease_oracle, a_write_on_an_old_version_is_a_conflict_naming_both)
 }
 
 /* The newer holder's update can be the one lost: it read, then the stale holder wrote. */
-Test(lease_oracle, the_newer_holder_can_lose_its_update)
+Test(oracle_lease, the_newer_holder_can_lose_its_update)
 {
     struct feed f;
     feed_open(&f);
@@ -167,7 +167,7 @@ Test(lease_oracle, the_newer_holder_can_lose_its_update)
     claim(&f, LOCK, "lease.grant", CLIENT1, 2);
     uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
     uint64_t lost = claim(&f, STORE, "store.accept", 2, 0);
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 1);
     cr_assert_eq(f.violation_seq[0], lost);
     char want[64];
@@ -179,7 +179,7 @@ Test(lease_oracle, the_newer_holder_can_lose_its_update)
 
 /* Memory is a ring: a write older than it is still a conflict, named by version only;
  * a token whose grant left the ring is "an unknown holder". */
-Test(lease_oracle, conflicts_beyond_the_ring_are_still_reported)
+Test(oracle_lease, conflicts_beyond_the_ring_are_still_reported)
 {
     struct feed f;
     feed_open(&f);
@@ -189,7 +189,7 @@ Test(lease_oracle, conflicts_beyond_the_ring_are_still_reported)
         claim(&f, STORE, "store.accept", token, token - 1);
     }
     claim(&f, STORE, "store.accept", 1, 0); /* token 1, granted long ago, on version 0 */
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 1);
     assert_contains(f.violation_text[0], "an unknown holder (token 1)");
     assert_contains(f.violation_text[0], "version 1 had been written (too long ago");
@@ -200,13 +200,13 @@ Test(lease_oracle, conflicts_beyond_the_ring_are_still_reported)
 }
 
 /* A store that claims a write on a version it never reached is itself broken. */
-Test(lease_oracle, a_write_on_a_future_version_is_a_violation)
+Test(oracle_lease, a_write_on_a_future_version_is_a_violation)
 {
     struct feed f;
     feed_open(&f);
     claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     claim(&f, STORE, "store.accept", 1, 3);
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 1);
     assert_contains(f.violation_text[0], "on version 3, which it had not reached (it was at 0)");
     cr_assert_eq(metric(&f, "lease.conflicts"), 0);
@@ -214,25 +214,25 @@ Test(lease_oracle, a_write_on_a_future_version_is_a_violation)
 }
 
 /* Two stores are counted apart: writes to one never move the other's version. */
-Test(lease_oracle, stores_keep_their_own_versions)
+Test(oracle_lease, stores_keep_their_own_versions)
 {
     struct feed f;
     feed_open(&f);
     claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     claim(&f, STORE, "store.accept", 1, 0);
     claim(&f, CLIENT1, "store.accept", 1, 0); /* another node acting as a store */
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
     feed_close(&f);
 }
 
-Test(lease_oracle, no_claims_no_metrics)
+Test(oracle_lease, no_claims_no_metrics)
 {
     struct feed f;
     feed_open(&f);
     other(&f);
     claim(&f, CLIENT0, "something.else", 1, 2);
-    lease_oracle.finish(f.oracle, 0);
+    oracle_lease.finish(f.oracle, 0);
     cr_assert_eq(f.metric_count, 0);
     cr_assert_eq(f.violation_count, 0);
     feed_close(&f);

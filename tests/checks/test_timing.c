@@ -54,7 +54,7 @@ static void feed_init(struct feed *f)
 {
     memset(f, 0, sizeof *f);
     struct oracle_report report = {f, on_violation, on_metric};
-    f->oracle = timing_oracle.create(&report, NULL);
+    f->oracle = oracle_timing.create(&report, NULL);
     cr_assert_not_null(f->oracle);
 }
 
@@ -65,14 +65,14 @@ static uint64_t claim(struct feed *f, uint32_t node, int64_t at_ns, const char *
                           .peer = SIM_NODE_NONE, .kind = SIM_EV_CLAIM, .obj = (uint64_t)a,
                           .ref = (uint64_t)b};
     struct sim_event_text t = {{name, NULL, NULL}};
-    timing_oracle.on_event(f->oracle, &e, &t);
+    oracle_timing.on_event(f->oracle, &e, &t);
     return e.seq;
 }
 
 static void finish(struct feed *f, int64_t end_ns)
 {
-    timing_oracle.finish(f->oracle, end_ns);
-    timing_oracle.destroy(f->oracle);
+    oracle_timing.finish(f->oracle, end_ns);
+    oracle_timing.destroy(f->oracle);
 }
 
 /* A timeout of 5 s started at 1 s and fired after elapsed_ns; returns violations. */
@@ -153,7 +153,7 @@ Test(timing, an_overdue_timeout_that_never_fired_is_late_and_a_crash_forgets)
     struct sim_event crash = {.seq = f.seq++, .time_ns = 1 * S, .node = 1,
                               .peer = SIM_NODE_NONE, .kind = SIM_EV_CRASH};
     struct sim_event_text none = {{NULL, NULL, NULL}};
-    timing_oracle.on_event(f.oracle, &crash, &none);
+    oracle_timing.on_event(f.oracle, &crash, &none);
     finish(&f, 10 * S);
     cr_assert_eq(f.violations, 1, "only node 0's: node 1 crashed, node 2's is not due");
     cr_assert_eq(f.last_at_seq, overdue);
