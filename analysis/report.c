@@ -151,15 +151,12 @@ static int load_violations(sqlite3 *db, const struct an_run *run, struct an_repo
                            char *err, size_t err_bytes)
 {
     sqlite3_stmt *s;
-    if (prepare(db, "SELECT count(*), (SELECT text FROM violations WHERE run_id=?1 ORDER BY seq"
-                " LIMIT 1), (SELECT count(*) FROM annotations WHERE run_id=?1 AND kind='note')"
-                " FROM violations WHERE run_id=?1", run, &s, err, err_bytes) != 0)
+    if (prepare(db, "SELECT count(*), (SELECT count(*) FROM annotations WHERE run_id=?1 AND"
+                " kind='note') FROM violations WHERE run_id=?1", run, &s, err, err_bytes) != 0)
         return -1;
     if (sqlite3_step(s) == SQLITE_ROW) {
         r->violation_count = (uint64_t)sqlite3_column_int64(s, 0);
-        const char *text = (const char *)sqlite3_column_text(s, 1);
-        snprintf(r->first_violation, sizeof r->first_violation, "%s", text ? text : "");
-        r->note_count = (uint64_t)sqlite3_column_int64(s, 2);
+        r->note_count = (uint64_t)sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
     if (prepare(db, "SELECT seq, source, text FROM violations WHERE run_id=?1"

@@ -52,7 +52,7 @@ struct an_pause_row {
 struct an_violation_row {
     uint64_t seq;
     char source[48]; /* "model" or "oracle:NAME" */
-    char text[256];
+    char text[640];  /* longer texts are cut (the record keeps them whole) */
 };
 
 struct an_report {
@@ -65,7 +65,6 @@ struct an_report {
     size_t cause_count;
     uint64_t timeout_count;
     uint64_t violation_count;
-    char first_violation[256];
     uint64_t note_count;
     uint64_t fault_count;
     /* faults that touched nothing: a cut that dropped no message, a pause of a node with

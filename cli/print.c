@@ -101,11 +101,6 @@ static void print_violations(FILE *out, const struct an_report *r)
 {
     char a[64];
     fprintf(out, "\nviolations: %" PRIu64, r->violation_count);
-    if (r->violation_count) {
-        fputs(" (first: ", out);
-        print_safe(out, r->first_violation);
-        fputc(')', out);
-    }
     for (size_t i = 0; i < r->violation_listed; i++) {
         const struct an_violation_row *v = &r->violations[i];
         fprintf(out, "\n  #%-8" PRIu64 " %-14s ", v->seq, cli_safe(v->source, a, sizeof a));
