@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "murphy/wire.h"
+
 #define CACHE_KEY_LIMIT (UINT32_C(1) << 20) /* keys are below this */
 #define CACHE_VERSION_MAX UINT32_MAX        /* versions fit 32 bits (see the put claim) */
 #define CACHE_WIRE_BYTES_MAX 25u
@@ -70,26 +72,14 @@ static inline size_t cache_wire_bytes(enum cache_msg_type type)
     return 0;
 }
 
-static inline void cache_wire_put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static inline uint64_t cache_wire_get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* Encodes m into out (CACHE_WIRE_BYTES_MAX bytes); returns its length. */
 static inline size_t cache_wire_encode(const struct cache_msg *m, unsigned char *out)
 {
     size_t bytes = cache_wire_bytes(m->type);
     out[0] = (unsigned char)m->type;
     for (int i = 0; i < 4; i++) out[1 + i] = (unsigned char)(m->key >> (8 * i));
-    if (m->type != CACHE_MSG_GET) cache_wire_put_u64(out + 5, m->version);
-    if (m->type == CACHE_MSG_PUT) cache_wire_put_u64(out + 13, (uint64_t)m->expires_at_wall_ns);
+    if (m->type != CACHE_MSG_GET) murphy_wire_put_u64(out + 5, m->version);
+    if (m->type == CACHE_MSG_PUT) murphy_wire_put_u64(out + 13, (uint64_t)m->expires_at_wall_ns);
     if (m->type == CACHE_MSG_PUT_ACK || m->type == CACHE_MSG_GET_REPLY) out[13] = m->status;
     uint32_t crc = cache_wire_crc32(out, bytes - 4);
     for (int i = 0; i < 4; i++) out[bytes - 4 + (size_t)i] = (unsigned char)(crc >> (8 * i));
@@ -113,10 +103,10 @@ static inline bool cache_wire_decode(const void *payload, size_t bytes, struct c
     for (int i = 0; i < 4; i++) m->key |= (uint32_t)p[1 + i] << (8 * i);
     if (m->key >= CACHE_KEY_LIMIT) return false;
     if (type == CACHE_MSG_GET) return true;
-    m->version = cache_wire_get_u64(p + 5);
+    m->version = murphy_wire_get_u64(p + 5);
     if (m->version > CACHE_VERSION_MAX) return false;
     if (type == CACHE_MSG_PUT) {
-        m->expires_at_wall_ns = (int64_t)cache_wire_get_u64(p + 13);
+        m->expires_at_wall_ns = (int64_t)murphy_wire_get_u64(p + 13);
         return m->version != 0;
     }
     m->status = p[13];

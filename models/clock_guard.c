@@ -113,10 +113,10 @@ static void guard_encode(const struct guard_wire *w, unsigned char out[GUARD_WIR
     for (size_t i = 0; i < GUARD_WIRE_BYTES; i++) out[i] = 0;
     for (int i = 0; i < 4; i++) out[i] = (unsigned char)(GUARD_MAGIC >> (8 * i));
     out[4] = (unsigned char)w->kind;
-    lww_wire_put_u64(out + 8, w->round);
-    lww_wire_put_u64(out + 16, (uint64_t)w->t1_ns);
-    lww_wire_put_u64(out + 24, (uint64_t)w->t2_ns);
-    lww_wire_put_u64(out + 32, lww_wire_checksum(out, 32));
+    murphy_wire_put_u64(out + 8, w->round);
+    murphy_wire_put_u64(out + 16, (uint64_t)w->t1_ns);
+    murphy_wire_put_u64(out + 24, (uint64_t)w->t2_ns);
+    murphy_wire_put_u64(out + 32, murphy_wire_checksum(out, 32));
 }
 
 static bool guard_decode(const struct murphy_msg *msg, struct guard_wire *w)
@@ -127,10 +127,10 @@ static bool guard_decode(const struct murphy_msg *msg, struct guard_wire *w)
     for (int i = 0; i < 4; i++) magic |= (uint32_t)p[i] << (8 * i);
     if (magic != GUARD_MAGIC || p[5] != 0 || p[6] != 0 || p[7] != 0) return false;
     if (p[4] != GUARD_PING && p[4] != GUARD_PONG) return false;
-    if (lww_wire_get_u64(p + 32) != lww_wire_checksum(p, 32)) return false;
-    *w = (struct guard_wire){.kind = (enum guard_kind)p[4], .round = lww_wire_get_u64(p + 8),
-                             .t1_ns = (int64_t)lww_wire_get_u64(p + 16),
-                             .t2_ns = (int64_t)lww_wire_get_u64(p + 24)};
+    if (murphy_wire_get_u64(p + 32) != murphy_wire_checksum(p, 32)) return false;
+    *w = (struct guard_wire){.kind = (enum guard_kind)p[4], .round = murphy_wire_get_u64(p + 8),
+                             .t1_ns = (int64_t)murphy_wire_get_u64(p + 16),
+                             .t2_ns = (int64_t)murphy_wire_get_u64(p + 24)};
     return true;
 }
 

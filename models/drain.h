@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "murphy/wire.h"
+
 #define DRAIN_MSG_BYTES 32u
 #define DRAIN_KIND_DRAINING 0x5Au
 #define DRAIN_KIND_BACK 0xA5u
@@ -32,25 +34,6 @@ struct drain_msg {
     int64_t away_ns;
 };
 
-static inline uint64_t drain_fnv1a(const unsigned char *bytes, size_t count)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < count; i++) h = (h ^ bytes[i]) * UINT64_C(0x100000001b3);
-    return h;
-}
-
-static inline void drain_put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static inline uint64_t drain_get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static inline void drain_encode(const struct drain_msg *m, unsigned char out[DRAIN_MSG_BYTES])
 {
     out[0] = 'G';
@@ -60,9 +43,9 @@ static inline void drain_encode(const struct drain_msg *m, unsigned char out[DRA
     out[4] = (unsigned char)m->kind;
     out[5] = (unsigned char)~m->kind;
     out[6] = out[7] = 0;
-    drain_put_u64(out + 8, m->epoch);
-    drain_put_u64(out + 16, (uint64_t)m->away_ns);
-    drain_put_u64(out + 24, drain_fnv1a(out, 24));
+    murphy_wire_put_u64(out + 8, m->epoch);
+    murphy_wire_put_u64(out + 16, (uint64_t)m->away_ns);
+    murphy_wire_put_u64(out + 24, murphy_wire_checksum(out, 24));
 }
 
 /* True, with *m filled, if bytes are a well-formed drain message. */
@@ -73,10 +56,10 @@ static inline bool drain_decode(const void *payload, size_t payload_bytes, struc
     if (p[0] != 'G' || p[1] != 'C' || p[2] != 'D' || p[3] != 'N') return false;
     if (p[4] != DRAIN_KIND_DRAINING && p[4] != DRAIN_KIND_BACK) return false;
     if ((p[4] ^ p[5]) != 0xFFu || p[6] != 0 || p[7] != 0) return false;
-    if (drain_get_u64(p + 24) != drain_fnv1a(p, 24)) return false;
+    if (murphy_wire_get_u64(p + 24) != murphy_wire_checksum(p, 24)) return false;
     m->kind = p[4];
-    m->epoch = drain_get_u64(p + 8);
-    m->away_ns = (int64_t)drain_get_u64(p + 16);
+    m->epoch = murphy_wire_get_u64(p + 8);
+    m->away_ns = (int64_t)murphy_wire_get_u64(p + 16);
     if (m->epoch == 0) return false;
     if (m->kind == DRAIN_KIND_BACK) return m->away_ns == 0;
     return m->away_ns >= 0 && m->away_ns <= DRAIN_AWAY_NS_MAX;

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "murphy/wire.h"
+
 enum lease_msg_kind {
     LEASE_MSG_ACQUIRE = 1, /* client -> lock: ()                                    */
     LEASE_MSG_RELEASE,     /* client -> lock: (token); one way, never answered       */
@@ -52,28 +54,6 @@ static inline size_t lease_wire_field_count(int kind)
     }
 }
 
-static inline uint64_t lease_wire_fnv1a(const unsigned char *bytes, size_t byte_count)
-{
-    uint64_t hash = UINT64_C(14695981039346656037);
-    for (size_t i = 0; i < byte_count; i++) {
-        hash ^= bytes[i];
-        hash *= UINT64_C(1099511628211);
-    }
-    return hash;
-}
-
-static inline void lease_wire_put_u64(unsigned char *out, uint64_t value)
-{
-    for (int i = 0; i < 8; i++) out[i] = (unsigned char)(value >> (8 * i));
-}
-
-static inline uint64_t lease_wire_get_u64(const unsigned char *in)
-{
-    uint64_t value = 0;
-    for (int i = 0; i < 8; i++) value |= (uint64_t)in[i] << (8 * i);
-    return value;
-}
-
 /* Encodes msg into out; returns the byte count to send. */
 static inline size_t lease_wire_encode(const struct lease_wire_msg *msg,
                                        unsigned char out[LEASE_WIRE_BYTES_MAX])
@@ -82,9 +62,9 @@ static inline size_t lease_wire_encode(const struct lease_wire_msg *msg,
     for (size_t i = 0; i < LEASE_WIRE_BYTES_MAX; i++) out[i] = 0;
     out[0] = (unsigned char)msg->kind;
     for (size_t i = 0; i < fields; i++)
-        lease_wire_put_u64(out + 8 + 8 * i, (uint64_t)msg->field[i]);
+        murphy_wire_put_u64(out + 8 + 8 * i, (uint64_t)msg->field[i]);
     size_t body_bytes = 8 + 8 * fields;
-    lease_wire_put_u64(out + body_bytes, lease_wire_fnv1a(out, body_bytes));
+    murphy_wire_put_u64(out + body_bytes, murphy_wire_checksum(out, body_bytes));
     return body_bytes + 8;
 }
 
@@ -101,9 +81,9 @@ static inline bool lease_wire_decode(const void *payload, size_t payload_bytes,
     if (payload_bytes != body_bytes + 8) return false;
     for (size_t i = 1; i < 8; i++)
         if (in[i] != 0) return false;
-    if (lease_wire_get_u64(in + body_bytes) != lease_wire_fnv1a(in, body_bytes)) return false;
+    if (murphy_wire_get_u64(in + body_bytes) != murphy_wire_checksum(in, body_bytes)) return false;
     *msg = (struct lease_wire_msg){.kind = (enum lease_msg_kind)kind};
-    for (size_t i = 0; i < fields; i++) msg->field[i] = (int64_t)lease_wire_get_u64(in + 8 + 8 * i);
+    for (size_t i = 0; i < fields; i++) msg->field[i] = (int64_t)murphy_wire_get_u64(in + 8 + 8 * i);
     return true;
 }
 

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "murphy/wire.h"
+
 #define LWW_WIRE_BYTES 32u
 #define LWW_WIRE_MAGIC UINT32_C(0x3157574c) /* "LWW1" read little-endian */
 
@@ -51,36 +53,14 @@ static inline bool lww_wins(int64_t a_ts_ns, uint64_t a_id, int64_t b_ts_ns, uin
     return a_id > b_id;
 }
 
-static inline uint64_t lww_wire_checksum(const unsigned char *p, size_t bytes)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < bytes; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
-static inline void lww_wire_put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static inline uint64_t lww_wire_get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static inline void lww_wire_encode(const struct lww_wire *w, unsigned char out[LWW_WIRE_BYTES])
 {
     for (size_t i = 0; i < LWW_WIRE_BYTES; i++) out[i] = 0;
     for (int i = 0; i < 4; i++) out[i] = (unsigned char)(LWW_WIRE_MAGIC >> (8 * i));
     out[4] = (unsigned char)w->kind;
-    lww_wire_put_u64(out + 8, (uint64_t)w->ts_ns);
-    lww_wire_put_u64(out + 16, w->value_id);
-    lww_wire_put_u64(out + 24, lww_wire_checksum(out, 24));
+    murphy_wire_put_u64(out + 8, (uint64_t)w->ts_ns);
+    murphy_wire_put_u64(out + 16, w->value_id);
+    murphy_wire_put_u64(out + 24, murphy_wire_checksum(out, 24));
 }
 
 /* Decodes what arrived: false (and *w untouched) for a wrong length, magic, kind, padding
@@ -94,10 +74,10 @@ static inline bool lww_wire_decode(const void *payload, size_t bytes, struct lww
     if (magic != LWW_WIRE_MAGIC) return false;
     if (p[5] != 0 || p[6] != 0 || p[7] != 0) return false;
     if (p[4] < LWW_WRITE || p[4] > LWW_REPLICATE) return false;
-    if (lww_wire_get_u64(p + 24) != lww_wire_checksum(p, 24)) return false;
+    if (murphy_wire_get_u64(p + 24) != murphy_wire_checksum(p, 24)) return false;
     *w = (struct lww_wire){.kind = (enum lww_wire_kind)p[4],
-                           .ts_ns = (int64_t)lww_wire_get_u64(p + 8),
-                           .value_id = lww_wire_get_u64(p + 16)};
+                           .ts_ns = (int64_t)murphy_wire_get_u64(p + 8),
+                           .value_id = murphy_wire_get_u64(p + 16)};
     return true;
 }
 

@@ -5,5 +5,6 @@
 
 #include "murphy/model.h"
 #include "murphy/node.h"
+#include "murphy/wire.h"
 
 #endif
