@@ -248,7 +248,8 @@ static int load_clocks(sqlite3 *db, const struct an_run *run, const struct an_no
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (r->clock_total++ >= AN_REPORT_ROWS_MAX) continue;
         struct an_clock_row *c = &r->clocks[r->clock_count++];
-        node_label(nodes, sqlite3_column_int64(s, 0), c->node, sizeof c->node);
+        c->node_index = sqlite3_column_int64(s, 0);
+        node_label(nodes, c->node_index, c->node, sizeof c->node);
         c->sample_count = (uint64_t)sqlite3_column_int64(s, 1);
         c->offset_min_ns = sqlite3_column_int64(s, 2);
         c->offset_max_ns = sqlite3_column_int64(s, 3);
@@ -258,6 +259,39 @@ static int load_clocks(sqlite3 *db, const struct an_run *run, const struct an_no
         c->rate_count = (uint64_t)sqlite3_column_int64(s, 7);
     }
     return finish_rows(db, s, rc, "clock events", err, err_bytes);
+}
+
+/* Offsets over time: one pass over the samples in execution order, keeping per listed
+ * node the last sample of each fifth of the run (the run's end, so the fifths cover
+ * what was simulated). Memory: AN_CLOCK_POINTS values per listed node. */
+static int load_clock_points(sqlite3 *db, const struct an_run *run, struct an_report *r,
+                             char *err, size_t err_bytes)
+{
+    int64_t end_ns = run->end_ns > 0 ? run->end_ns : run->duration_ns;
+    for (int i = 0; i < AN_CLOCK_POINTS; i++)
+        r->clock_point_ns[i] = end_ns / AN_CLOCK_POINTS * (i + 1);
+    r->clock_point_ns[AN_CLOCK_POINTS - 1] = end_ns;
+    if (!r->clock_count || end_ns <= 0) return 0;
+    sqlite3_stmt *s;
+    if (prepare(db, "SELECT node, time_ns, arg FROM " RUN_EVENTS " AND kind='clock_sample'"
+                " ORDER BY rowid", run, &s, err, err_bytes) != 0)
+        return -1;
+    int rc;
+    size_t at = 0; /* rows are by node index, and so are the samples of one instant */
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t node = sqlite3_column_int64(s, 0), t_ns = sqlite3_column_int64(s, 1);
+        struct an_clock_row *c = NULL;
+        for (size_t k = 0; k < r->clock_count && !c; k++, at = (at + 1) % r->clock_count)
+            if (r->clocks[at].node_index == node) c = &r->clocks[at];
+        if (!c) continue; /* a node past the listed rows */
+        for (int i = 0; i < AN_CLOCK_POINTS; i++) {
+            if (t_ns > r->clock_point_ns[i]) continue;
+            c->offset_at_ns[i] = sqlite3_column_int64(s, 2);
+            c->has_offset_at[i] = true;
+            break;
+        }
+    }
+    return finish_rows(db, s, rc, "clock samples", err, err_bytes);
 }
 
 /* A double sum of ns (total() never overflows, even on a hostile record) as int64. */
@@ -338,6 +372,7 @@ int an_report_build(struct an_db *db, const struct an_run *run, struct an_report
     struct an_nodes nodes;
     if (an_nodes_load(db, run->id, &nodes, err, err_bytes) != 0) return -1;
     int rc = load_clocks(h, run, &nodes, report, err, err_bytes);
+    if (rc == 0) rc = load_clock_points(h, run, report, err, err_bytes);
     if (rc == 0) rc = load_pauses(h, run, &nodes, report, err, err_bytes);
     an_nodes_free(&nodes);
     if (rc != 0) return -1;

@@ -35,11 +35,15 @@ struct an_metric {
 
 /* A node's clock over the run: its wall offset from the reference as sampled by
  * CLOCK_SAMPLE events (when the scenario sets clock_sample), and its clock events. */
+#define AN_CLOCK_POINTS 5 /* offsets over time: the last sample in each fifth of the run */
 struct an_clock_row {
     char node[64];
+    int64_t node_index;
     uint64_t sample_count;
     int64_t offset_min_ns, offset_max_ns, offset_final_ns; /* when sample_count > 0 */
     uint64_t step_count, sync_count, rate_count;           /* clock_step/_sync/_rate */
+    bool has_offset_at[AN_CLOCK_POINTS];
+    int64_t offset_at_ns[AN_CLOCK_POINTS]; /* the last sample at or before (i+1)/5 of the run */
 };
 
 /* A node's pauses: random ones (gc_every) and scheduled ones (faults). */
@@ -82,6 +86,7 @@ struct an_report {
     struct an_metric metrics[AN_REPORT_ROWS_MAX]; /* in the order they were written */
     size_t metric_count, metric_total;
     struct an_clock_row clocks[AN_REPORT_ROWS_MAX]; /* nodes with any clock event, by index */
+    int64_t clock_point_ns[AN_CLOCK_POINTS];        /* the true times of offset_at_ns */
     size_t clock_count, clock_total;
     struct an_pause_row pauses[AN_REPORT_ROWS_MAX]; /* nodes that paused, by index */
     size_t pause_count, pause_total;

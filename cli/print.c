@@ -61,6 +61,29 @@ static void print_metrics(FILE *out, const struct an_report *r)
     print_more(out, r->metric_count, r->metric_total, "metrics");
 }
 
+/* The offsets over time, for nodes with samples: the last sample in each fifth of the
+ * run, under the time that fifth ends. */
+static void print_clock_points(FILE *out, const struct an_report *r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->clock_count; i++) any = any || r->clocks[i].sample_count > 0;
+    if (!any) return;
+    char a[256], t[48];
+    fprintf(out, "\nwall offset over time (the last clock_sample in each fifth of the run, ending at)\n  %-16s", "node");
+    for (int p = 0; p < AN_CLOCK_POINTS; p++)
+        fprintf(out, " %15s", an_format_time(r->clock_point_ns[p], t, sizeof t));
+    fputc('\n', out);
+    for (size_t i = 0; i < r->clock_count; i++) {
+        const struct an_clock_row *c = &r->clocks[i];
+        if (!c->sample_count) continue;
+        fprintf(out, "  %-16s", cli_safe(c->node, a, sizeof a));
+        for (int p = 0; p < AN_CLOCK_POINTS; p++)
+            fprintf(out, " %15s", c->has_offset_at[p] ? signed_time(c->offset_at_ns[p], t, sizeof t)
+                                                      : "-");
+        fputc('\n', out);
+    }
+}
+
 static void print_clocks(FILE *out, const struct an_report *r)
 {
     char a[256], lo[48], hi[48], last[48];
@@ -79,6 +102,7 @@ static void print_clocks(FILE *out, const struct an_report *r)
                 c->sync_count, c->rate_count);
     }
     print_more(out, r->clock_count, r->clock_total, "nodes");
+    print_clock_points(out, r);
 }
 
 static void print_pauses(FILE *out, const struct an_report *r)
