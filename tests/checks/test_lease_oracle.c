@@ -1,8 +1,9 @@
 /* tests/checks/test_lease_oracle.c - the "lease" oracle (checks/lease.c) counts grants,
  * accepted and refused writes, and reports every lost update at its accept event, naming
  * the intervening write and both holders. How: synthetic claim streams, as the lease
- * models would make them, are fed to the oracle of a small scenario (for node names);
- * the violations and metrics it reports are compared with what lease.h promises. Also:
+ * models would make them, are fed by the shared fixture (oracle_fixture.h) to the oracle
+ * of a small scenario (for node names); the violations and metrics it reports are
+ * compared with what lease.h promises. Also:
  * a conflict older than the oracle's ring is still reported (by version only), and an
  * oracle that saw no lease claim reports no metric. */
 #include <criterion/criterion.h>
@@ -12,7 +13,8 @@
 #include <string.h>
 
 #include "checks/lease.h"
-#include "models/models.h"
+
+#include "oracle_fixture.h"
 
 /* node indexes in file order */
 enum { LOCK = 0, STORE = 1, CLIENT0 = 2, CLIENT1 = 3 };
@@ -23,84 +25,18 @@ static const char *const scenario_text =
     "[node.store]\nmodel = store_server\n"
     "[node.client]\nmodel = lease_client\ncount = 2\nlock = lock\nstore = store\n";
 
-#define FOUND_MAX 8
-
-struct feed {
-    struct sim_scenario scn;
-    void *oracle;
-    uint64_t seq;
-    size_t violation_count;
-    uint64_t violation_seq[FOUND_MAX];
-    char violation_text[FOUND_MAX][1024];
-    size_t metric_count;
-    char metric_name[FOUND_MAX][64];
-    double metric_value[FOUND_MAX];
-};
-
-static void on_violation(void *ctx, const struct sim_event *at, const char *oracle,
-                         const char *text)
-{
-    struct feed *f = ctx;
-    cr_assert_str_eq(oracle, "lease");
-    if (f->violation_count < FOUND_MAX) {
-        f->violation_seq[f->violation_count] = at->seq;
-        snprintf(f->violation_text[f->violation_count], sizeof f->violation_text[0], "%s", text);
-    }
-    f->violation_count++;
-}
-
-static void on_metric(void *ctx, const char *name, double value, const char *unit)
-{
-    struct feed *f = ctx;
-    cr_assert_str_eq(unit, "count");
-    cr_assert_lt(f->metric_count, FOUND_MAX);
-    snprintf(f->metric_name[f->metric_count], sizeof f->metric_name[0], "%s", name);
-    f->metric_value[f->metric_count++] = value;
-}
-
-static void feed_open(struct feed *f)
-{
-    memset(f, 0, sizeof *f);
-    struct sim_diag diag;
-    cr_assert_eq(sim_scn_load_text("t.ini", scenario_text, strlen(scenario_text), NULL, 0,
-                                   models_builtin(), &f->scn, &diag), 0, "%s", diag.message);
-    struct oracle_report report = {f, on_violation, on_metric};
-    f->oracle = oracle_lease.create(&report, &f->scn);
-    cr_assert_not_null(f->oracle);
-}
-
-static void feed_close(struct feed *f)
-{
-    oracle_lease.destroy(f->oracle);
-    sim_scn_free(&f->scn);
-}
-
-/* Feeds a claim; returns its seq. */
+/* Feeds a claim (at 1 us per event fed); returns its seq. */
 static uint64_t claim(struct feed *f, uint32_t node, const char *name, int64_t a, int64_t b)
 {
-    struct sim_event e = {.seq = f->seq++, .time_ns = (int64_t)f->seq * 1000, .node = node,
-                          .peer = SIM_NODE_NONE, .kind = SIM_EV_CLAIM, .obj = (uint64_t)a,
-                          .ref = (uint64_t)b};
-    struct sim_event_text text = {{name, NULL, NULL}};
-    oracle_lease.on_event(f->oracle, &e, &text);
-    return e.seq;
+    return feed_claim(f, node, (int64_t)(f->seq + 1) * 1000, name, a, b);
 }
 
 /* Any other event: ignored by the oracle. */
 static void other(struct feed *f)
 {
-    struct sim_event e = {.seq = f->seq++, .node = CLIENT0, .peer = SIM_NODE_NONE,
-                          .kind = SIM_EV_NOTE, .obj = 7, .ref = 7};
-    struct sim_event_text text = {{"store.accept", NULL, NULL}};
-    oracle_lease.on_event(f->oracle, &e, &text);
-}
-
-static double metric(const struct feed *f, const char *name)
-{
-    for (size_t i = 0; i < f->metric_count; i++)
-        if (strcmp(f->metric_name[i], name) == 0) return f->metric_value[i];
-    cr_assert_fail("no metric %s", name);
-    return -1;
+    feed_event(f, (struct sim_event){.node = CLIENT0, .peer = SIM_NODE_NONE,
+                                     .kind = SIM_EV_NOTE, .obj = 7, .ref = 7},
+               "store.accept");
 }
 
 static void assert_contains(const char *text, const char *needle)
@@ -111,7 +47,7 @@ static void assert_contains(const char *text, const char *needle)
 Test(oracle_lease, one_writer_at_a_time_is_no_conflict)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     for (int64_t token = 1; token <= 5; token++) {
         claim(&f, LOCK, "lease.grant", CLIENT0 + (token % 2), token);
         other(&f);
@@ -120,13 +56,13 @@ Test(oracle_lease, one_writer_at_a_time_is_no_conflict)
     claim(&f, STORE, "store.reject", 2, 5);
     claim(&f, STORE, "store.reject_read", 3, 5);
     claim(&f, STORE, "store.reject_read", 4, 5);
-    oracle_lease.finish(f.oracle, 0);
-    cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
-    cr_assert_eq(metric(&f, "lease.grants"), 5);
-    cr_assert_eq(metric(&f, "lease.writes_accepted"), 5);
-    cr_assert_eq(metric(&f, "lease.stale_rejected"), 1);
-    cr_assert_eq(metric(&f, "lease.stale_reads_rejected"), 2);
-    cr_assert_eq(metric(&f, "lease.conflicts"), 0);
+    feed_finish(&f, 0);
+    cr_assert_eq(f.violation_count, 0, "%s", f.last_text);
+    cr_assert_eq(feed_metric(&f, "lease.grants"), 5);
+    cr_assert_eq(feed_metric(&f, "lease.writes_accepted"), 5);
+    cr_assert_eq(feed_metric(&f, "lease.stale_rejected"), 1);
+    cr_assert_eq(feed_metric(&f, "lease.stale_reads_rejected"), 2);
+    cr_assert_eq(feed_metric(&f, "lease.conflicts"), 0);
     feed_close(&f);
 }
 
@@ -135,15 +71,15 @@ Test(oracle_lease, one_writer_at_a_time_is_no_conflict)
 Test(oracle_lease, a_write_on_an_old_version_is_a_conflict_naming_both)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     uint64_t grant1 = claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     uint64_t grant2 = claim(&f, LOCK, "lease.grant", CLIENT1, 2);
     uint64_t between = claim(&f, STORE, "store.accept", 2, 0);
     uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
-    oracle_lease.finish(f.oracle, 0);
+    feed_finish(&f, 0);
     cr_assert_eq(f.violation_count, 1);
-    cr_assert_eq(f.violation_seq[0], stale, "reported at the accept that lost the update");
-    const char *text = f.violation_text[0];
+    cr_assert_eq(f.last_seq, stale, "reported at the accept that lost the update");
+    const char *text = f.last_text;
     char want[128];
     snprintf(want, sizeof want, "client.0 (token 1, granted at seq %" PRIu64 ")", grant1);
     assert_contains(text, want);
@@ -153,8 +89,8 @@ Test(oracle_lease, a_write_on_an_old_version_is_a_conflict_naming_both)
     assert_contains(text, want);
     assert_contains(text, "wrote on version 0");
     assert_contains(text, "the store was at version 1, so 1 update(s) are lost");
-    cr_assert_eq(metric(&f, "lease.conflicts"), 1);
-    cr_assert_eq(metric(&f, "lease.writes_accepted"), 2);
+    cr_assert_eq(feed_metric(&f, "lease.conflicts"), 1);
+    cr_assert_eq(feed_metric(&f, "lease.writes_accepted"), 2);
     feed_close(&f);
 }
 
@@ -162,18 +98,18 @@ Test(oracle_lease, a_write_on_an_old_version_is_a_conflict_naming_both)
 Test(oracle_lease, the_newer_holder_can_lose_its_update)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     claim(&f, LOCK, "lease.grant", CLIENT1, 2);
     uint64_t stale = claim(&f, STORE, "store.accept", 1, 0);
     uint64_t lost = claim(&f, STORE, "store.accept", 2, 0);
-    oracle_lease.finish(f.oracle, 0);
+    feed_finish(&f, 0);
     cr_assert_eq(f.violation_count, 1);
-    cr_assert_eq(f.violation_seq[0], lost);
+    cr_assert_eq(f.last_seq, lost);
     char want[64];
     snprintf(want, sizeof want, "had been written at seq %" PRIu64 " by client.0", stale);
-    assert_contains(f.violation_text[0], want);
-    assert_contains(f.violation_text[0], "lost update: client.1 (token 2");
+    assert_contains(f.last_text, want);
+    assert_contains(f.last_text, "lost update: client.1 (token 2");
     feed_close(&f);
 }
 
@@ -182,20 +118,20 @@ Test(oracle_lease, the_newer_holder_can_lose_its_update)
 Test(oracle_lease, conflicts_beyond_the_ring_are_still_reported)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     int64_t writes = LEASE_ORACLE_RING + 10;
     for (int64_t token = 1; token <= writes; token++) {
         claim(&f, LOCK, "lease.grant", CLIENT1, token);
         claim(&f, STORE, "store.accept", token, token - 1);
     }
     claim(&f, STORE, "store.accept", 1, 0); /* token 1, granted long ago, on version 0 */
-    oracle_lease.finish(f.oracle, 0);
+    feed_finish(&f, 0);
     cr_assert_eq(f.violation_count, 1);
-    assert_contains(f.violation_text[0], "an unknown holder (token 1)");
-    assert_contains(f.violation_text[0], "version 1 had been written (too long ago");
+    assert_contains(f.last_text, "an unknown holder (token 1)");
+    assert_contains(f.last_text, "version 1 had been written (too long ago");
     char want[96];
     snprintf(want, sizeof want, "so %" PRId64 " update(s) are lost", writes);
-    assert_contains(f.violation_text[0], want);
+    assert_contains(f.last_text, want);
     feed_close(&f);
 }
 
@@ -203,13 +139,13 @@ Test(oracle_lease, conflicts_beyond_the_ring_are_still_reported)
 Test(oracle_lease, a_write_on_a_future_version_is_a_violation)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     claim(&f, STORE, "store.accept", 1, 3);
-    oracle_lease.finish(f.oracle, 0);
+    feed_finish(&f, 0);
     cr_assert_eq(f.violation_count, 1);
-    assert_contains(f.violation_text[0], "on version 3, which it had not reached (it was at 0)");
-    cr_assert_eq(metric(&f, "lease.conflicts"), 0);
+    assert_contains(f.last_text, "on version 3, which it had not reached (it was at 0)");
+    cr_assert_eq(feed_metric(&f, "lease.conflicts"), 0);
     feed_close(&f);
 }
 
@@ -217,22 +153,22 @@ Test(oracle_lease, a_write_on_a_future_version_is_a_violation)
 Test(oracle_lease, stores_keep_their_own_versions)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     claim(&f, LOCK, "lease.grant", CLIENT0, 1);
     claim(&f, STORE, "store.accept", 1, 0);
     claim(&f, CLIENT1, "store.accept", 1, 0); /* another node acting as a store */
-    oracle_lease.finish(f.oracle, 0);
-    cr_assert_eq(f.violation_count, 0, "%s", f.violation_text[0]);
+    feed_finish(&f, 0);
+    cr_assert_eq(f.violation_count, 0, "%s", f.last_text);
     feed_close(&f);
 }
 
 Test(oracle_lease, no_claims_no_metrics)
 {
     struct feed f;
-    feed_open(&f);
+    feed_open(&f, &oracle_lease, scenario_text);
     other(&f);
     claim(&f, CLIENT0, "something.else", 1, 2);
-    oracle_lease.finish(f.oracle, 0);
+    feed_finish(&f, 0);
     cr_assert_eq(f.metric_count, 0);
     cr_assert_eq(f.violation_count, 0);
     feed_close(&f);

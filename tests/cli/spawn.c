@@ -469,12 +469,102 @@ uint64_t run_hash(const char *scenario, uint64_t seed, ...)
     argv[argc] = NULL;
     struct spawn_result r;
     spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
+    assert_exit(&r, 0);
     uint64_t hash = result_hash(&r);
     spawn_result_free(&r);
     return hash;
+}
+
+void assert_exit(const struct spawn_result *result, int expected_exit)
+{
+    bool is_either = expected_exit == RUN_EXIT_OK_OR_VIOLATED;
+    bool is_expected = is_either ? result->exit_code == 0 || result->exit_code == 1
+                                 : result->exit_code == expected_exit;
+    char how[64], expected[16];
+    snprintf(expected, sizeof expected, is_either ? "0 or 1" : "%d", expected_exit);
+    cr_assert(result->has_exited && is_expected, "%s: %s, expected exit %s\nstdout: %s\n"
+              "stderr: %s", result->cmd, spawn_describe(result, how, sizeof how), expected,
+              result->out, result->err);
+}
+
+/* --- recorded runs ------------------------------------------------------------------------ */
+
+void record_run_start(struct spawn_child *child, const char *db_path, const char *scenario,
+                      uint64_t seed, const char *const *extra_args)
+{
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
+    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", scenario, "--seed", seed_text};
+    size_t argc = 4;
+    if (db_path) {
+        argv[argc++] = "--db";
+        argv[argc++] = db_path;
+    } else {
+        argv[argc++] = "--no-db";
+    }
+    argv[argc++] = "--quiet";
+    for (size_t i = 0; extra_args && extra_args[i]; i++) {
+        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX, "too many arguments");
+        argv[argc++] = extra_args[i];
+    }
+    argv[argc] = NULL;
+    /* the child is forked inside spawn_start: argv may end with this frame */
+    cr_assert_eq(spawn_start(child, NULL, argv), 0, "cannot start %s: %s", MURPHY_BIN,
+                 strerror(errno));
+}
+
+struct recorded record_run_wait(struct spawn_child *child, const char *db_path,
+                                int expected_exit)
+{
+    struct spawn_result r;
+    spawn_wait(child, &r, SPAWN_TIMEOUT_S);
+    assert_exit(&r, expected_exit);
+    struct recorded rec = {.exit_code = r.exit_code, .hash = result_hash(&r),
+                           .events = result_events(&r)};
+    line_value(r.out, "status", rec.status, sizeof rec.status);
+    if (db_path) {
+        char value[256];
+        cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:' line",
+                  r.cmd);
+        cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1, "'run: %s'", value);
+    }
+    spawn_result_free(&r);
+    return rec;
+}
+
+struct recorded record_run_argv(const char *db_path, const char *scenario, uint64_t seed,
+                                int expected_exit, const char *const *extra_args)
+{
+    struct spawn_child child;
+    record_run_start(&child, db_path, scenario, seed, extra_args);
+    return record_run_wait(&child, db_path, expected_exit);
+}
+
+struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
+                           const char *extra_key, const char *extra_value)
+{
+    const char *const extra_args[] = {extra_key, extra_value, NULL};
+    return record_run_argv(db_path, scenario, seed, 0, extra_args);
+}
+
+void assert_says_identical(const struct spawn_result *result, const struct recorded *rec)
+{
+    assert_exit(result, 0);
+    char expect[160];
+    snprintf(expect, sizeof expect, "identical: %" PRIu64 " events, hash %016" PRIx64
+             " (run %" PRId64 ",", rec->events, rec->hash, rec->run_id);
+    cr_assert_not_null(strstr(result->out, expect), "%s: expected '%s' in:\n%s", result->cmd,
+                       expect, result->out);
+}
+
+void assert_replay_identical(const char *db_path, const struct recorded *rec)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%" PRId64, rec->run_id);
+    struct spawn_result r;
+    murphy(&r, "replay", db_path, "--run", id, NULL);
+    assert_says_identical(&r, rec);
+    spawn_result_free(&r);
 }
 
 /* --- records ----------------------------------------------------------------------------- */
@@ -513,14 +603,35 @@ static sqlite3_stmt *prepare_bound(sqlite3 *db, const char *sql, int64_t p1, int
     return s;
 }
 
-int64_t db_int(sqlite3 *db, const char *sql, int64_t p1, int64_t p2)
+/* ?1 bound to p1, ?2 and ?3 to the texts t2 and t3 (borrowed until the finalize). */
+static sqlite3_stmt *prepare_texts(sqlite3 *db, const char *sql, int64_t p1, const char *t2,
+                                   const char *t3)
 {
-    sqlite3_stmt *s = prepare_bound(db, sql, p1, p2);
+    sqlite3_stmt *s = prepare_bound(db, sql, p1, 0);
+    int params = sqlite3_bind_parameter_count(s);
+    if (params >= 2) sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
+    if (params >= 3) sqlite3_bind_text(s, 3, t3, -1, SQLITE_STATIC);
+    return s;
+}
+
+/* Steps s once and finalizes it: its first column as an int64; asserts a row. */
+static int64_t first_int(sqlite3 *db, sqlite3_stmt *s, const char *sql)
+{
     int rc = sqlite3_step(s);
     cr_assert_eq(rc, SQLITE_ROW, "'%s' gave no row: %s", sql, sqlite3_errmsg(db));
     int64_t v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return v;
+}
+
+int64_t db_int(sqlite3 *db, const char *sql, int64_t p1, int64_t p2)
+{
+    return first_int(db, prepare_bound(db, sql, p1, p2), sql);
+}
+
+int64_t db_int_text(sqlite3 *db, const char *sql, int64_t p1, const char *t2, const char *t3)
+{
+    return first_int(db, prepare_texts(db, sql, p1, t2, t3), sql);
 }
 
 bool db_text(sqlite3 *db, const char *sql, int64_t p1, char *out, size_t out_bytes)
@@ -549,23 +660,29 @@ bool db_prepares(sqlite3 *db, const char *sql)
     return rc == SQLITE_OK;
 }
 
-struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
-                           const char *extra_key, const char *extra_value)
+double db_metric(sqlite3 *db, int64_t run_id, const char *name)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[] = {"run", scenario, "--seed", seed_text, "--db", db_path, "--quiet",
-                          extra_key, extra_value, NULL};
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
-    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
-    char value[256];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:' line",
-              r.cmd);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1, "'run: %s'", value);
-    spawn_result_free(&r);
-    return rec;
+    sqlite3_stmt *s = prepare_texts(db, "SELECT value FROM metrics WHERE run_id = ?1"
+                                    " AND name = ?2", run_id, name, NULL);
+    bool has_row = sqlite3_step(s) == SQLITE_ROW;
+    double value = has_row ? sqlite3_column_double(s, 0) : 0;
+    bool is_once = has_row && sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    cr_assert(has_row, "run %" PRId64 " reported no metric '%s'", run_id, name);
+    cr_assert(is_once, "run %" PRId64 " reported metric '%s' more than once", run_id, name);
+    return value;
+}
+
+int64_t db_metric_count(sqlite3 *db, int64_t run_id, const char *name)
+{
+    return (int64_t)db_metric(db, run_id, name);
+}
+
+int64_t db_node(sqlite3 *db, int64_t run_id, const char *name)
+{
+    int64_t count = db_int_text(db, "SELECT count(*) FROM nodes WHERE run_id = ?1"
+                                " AND name = ?2", run_id, name, NULL);
+    cr_assert_eq(count, 1, "%" PRId64 " nodes called '%s' in run %" PRId64, count, name, run_id);
+    return db_int_text(db, "SELECT node FROM nodes WHERE run_id = ?1 AND name = ?2", run_id,
+                       name, NULL);
 }

@@ -106,34 +106,74 @@ size_t count_lines_with(const char *text, const char *needle);
  * list, may be empty) and returns the hash; asserts exit status 0. */
 uint64_t run_hash(const char *scenario, uint64_t seed, ...) __attribute__((sentinel));
 
+/* --- recorded runs ----------------------------------------------------------------------- */
+
+/* What `murphy run ... --quiet` reported. */
+struct recorded {
+    int exit_code;
+    int64_t run_id;  /* 0 with --no-db */
+    uint64_t hash;
+    uint64_t events;
+    char status[64]; /* the `status:` line's value ("ok (duration reached)"); "" if none */
+};
+
+/* expected_exit of a run whose verdict the test reads itself: 0 (ok) or 1 (violated). */
+#define RUN_EXIT_OK_OR_VIOLATED (-1)
+
+/* Asserts that the process exited with expected_exit (or RUN_EXIT_OK_OR_VIOLATED); the
+ * message quotes its output. */
+void assert_exit(const struct spawn_result *result, int expected_exit);
+
+/* Starts `murphy run SCENARIO --seed SEED (--db DB_PATH | --no-db) --quiet [EXTRA_ARGS...]`
+ * (db_path NULL: --no-db; extra_args NULL-terminated, NULL for none); asserts it started.
+ * Runs started side by side are collected with record_run_wait in any order. */
+void record_run_start(struct spawn_child *child, const char *db_path, const char *scenario,
+                      uint64_t seed, const char *const *extra_args);
+/* Waits for a run started by record_run_start with the same db_path; asserts it exited
+ * with expected_exit (or RUN_EXIT_OK_OR_VIOLATED) and printed its event count, hash and,
+ * with a database, its run id. */
+struct recorded record_run_wait(struct spawn_child *child, const char *db_path,
+                                int expected_exit);
+/* record_run_start and record_run_wait: one run to completion. */
+struct recorded record_run_argv(const char *db_path, const char *scenario, uint64_t seed,
+                                int expected_exit, const char *const *extra_args);
+/* record_run_argv into db_path, expecting exit 0, with at most one extra key and value
+ * (extra_key NULL: none). */
+struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
+                           const char *extra_key, const char *extra_value);
+
+/* Asserts that a `murphy replay` of rec exited 0 and printed "identical: N events, hash H
+ * (run ID," with rec's event count, hash and run id. */
+void assert_says_identical(const struct spawn_result *result, const struct recorded *rec);
+/* `murphy replay DB_PATH --run ID` of rec; asserts it says identical (above). */
+void assert_replay_identical(const char *db_path, const struct recorded *rec);
+
 /* --- reading and changing records with the SQLite C API --------------------------------- */
 
 /* In the helpers below, sql may use the parameters ?1 and ?2, bound to p1 and p2. */
 
 /* Opens a database (read-only or read-write); asserts it opens. Close with db_close
  * (tmp_teardown closes what a failed assertion left open). */
-/* What `murphy run ... --quiet` reported about a recorded run. */
-struct recorded {
-    int64_t run_id;
-    uint64_t hash;
-    uint64_t events;
-};
-/* `murphy run SCENARIO --seed SEED --db DB --quiet [EXTRA_KEY EXTRA_VALUE]` (extra_key
- * NULL: none); asserts it exited 0 and printed its run id, hash and event count. */
-struct recorded record_run(const char *db_path, const char *scenario, uint64_t seed,
-                           const char *extra_key, const char *extra_value);
-
 sqlite3 *db_open(const char *path, bool is_writable);
 /* Finalizes the handle's statements and closes it; any handle, NULL is fine. */
 void db_close(sqlite3 *db);
 /* The first column of the first row of sql as an int64 (NULL reads 0); asserts the
  * statement prepares and yields a row. */
 int64_t db_int(sqlite3 *db, const char *sql, int64_t p1, int64_t p2);
+/* The same with ?1 bound to p1 and ?2, ?3 to the texts t2, t3 (NULL binds NULL). */
+int64_t db_int_text(sqlite3 *db, const char *sql, int64_t p1, const char *t2, const char *t3);
 /* The first column of the first row as text into out; false if no row or NULL. */
 bool db_text(sqlite3 *db, const char *sql, int64_t p1, char *out, size_t out_bytes);
 /* Runs sql (no rows expected); asserts it succeeds; returns sqlite3_changes(). */
 int64_t db_exec(sqlite3 *db, const char *sql, int64_t p1, int64_t p2);
 /* True if the statement prepares (its tables and columns exist). */
 bool db_prepares(sqlite3 *db, const char *sql);
+
+/* The value of the run's metric called name; asserts the run reported it exactly once. */
+double db_metric(sqlite3 *db, int64_t run_id, const char *name);
+/* The same for a count: the value truncated to an integer. */
+int64_t db_metric_count(sqlite3 *db, int64_t run_id, const char *name);
+/* The index of the run's node called name; asserts there is exactly one. */
+int64_t db_node(sqlite3 *db, int64_t run_id, const char *name);
 
 #endif

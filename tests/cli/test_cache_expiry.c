@@ -34,48 +34,13 @@
 
 TestSuite(cache_expiry, .init = tmp_setup, .fini = tmp_teardown);
 
-struct cache_run {
-    int64_t run_id;
-    int exit_code;
-    uint64_t hash;
-};
-
-/* `murphy run cache-expiry-skew --seed SEED --db DB --quiet [--set S]...` (sets is
- * NULL-terminated); asserts it exited 0 or 1 (violated) and printed its run id. */
-static struct cache_run run_cache(const char *db_path, uint64_t seed, const char *const *sets)
+/* `murphy run cache-expiry-skew --seed SEED --db DB --quiet [EXTRA_ARGS...]`; asserts it
+ * exited 0 or 1 (violated): the tests read the verdict. */
+static struct recorded run_cache(const char *db_path, uint64_t seed,
+                                 const char *const *extra_args)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", source_path(CACHE), "--seed", seed_text,
-                                            "--db", db_path, "--quiet"};
-    size_t argc = 7;
-    for (size_t i = 0; sets && sets[i]; i++) {
-        argv[argc++] = "--set";
-        argv[argc++] = sets[i];
-    }
-    argv[argc] = NULL;
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && (r.exit_code == 0 || r.exit_code == 1), "%s: %s\n%s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
-    struct cache_run run = {.exit_code = r.exit_code, .hash = result_hash(&r)};
-    char value[256];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:' line", r.cmd);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &run.run_id), 1, "'run: %s'", value);
-    spawn_result_free(&r);
-    return run;
-}
-
-static int64_t metric(sqlite3 *db, int64_t run_id, const char *name)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM metrics WHERE run_id = ?1 AND name = '%s'",
-             name);
-    cr_assert_eq(db_int(db, sql, run_id, 0), 1, "run %" PRId64 " has no metric %s", run_id, name);
-    snprintf(sql, sizeof sql, "SELECT CAST(value AS INTEGER) FROM metrics WHERE run_id = ?1"
-             " AND name = '%s'", name);
-    return db_int(db, sql, run_id, 0);
+    return record_run_argv(db_path, source_path(CACHE), seed, RUN_EXIT_OK_OR_VIOLATED,
+                           extra_args);
 }
 
 /* The claims of a run as (seq, time, name, a, b), for counting from the record. */
@@ -108,17 +73,17 @@ Test(cache_expiry, skew_gives_stale_reads_and_early_drops)
 {
     const char *db_path = tmp_path("skew.db");
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct cache_run run = run_cache(db_path, seed, NULL);
+        struct recorded run = run_cache(db_path, seed, NULL);
         cr_assert_eq(run.exit_code, 1, "seed %" PRIu64 ": skew must end the run violated", seed);
         index_record(db_path);
         sqlite3 *db = db_open(db_path, false);
-        int64_t stale = metric(db, run.run_id, "cache.stale_reads");
-        int64_t early = metric(db, run.run_id, "cache.early_drops");
-        int64_t hits = metric(db, run.run_id, "cache.hits");
+        int64_t stale = db_metric_count(db, run.run_id, "cache.stale_reads");
+        int64_t early = db_metric_count(db, run.run_id, "cache.early_drops");
+        int64_t hits = db_metric_count(db, run.run_id, "cache.hits");
         cr_assert_gt(stale, 0, "seed %" PRIu64 ": no stale read with writer_ahead +300ms", seed);
         cr_assert_gt(early, 0, "seed %" PRIu64 ": no early drop with writer_behind -300ms", seed);
         cr_assert_gt(hits, HITS_FLOOR, "seed %" PRIu64 ": only %" PRId64 " hits", seed, hits);
-        cr_assert_eq(metric(db, run.run_id, "cache.unjudged"), 0);
+        cr_assert_eq(db_metric_count(db, run.run_id, "cache.unjudged"), 0);
         cr_assert_eq(count_judged(db, run.run_id, "cache.hit", ">="), stale,
                      "seed %" PRIu64 ": the record's stale hits differ from the oracle's %" PRId64,
                      seed, stale);
@@ -143,15 +108,17 @@ Test(cache_expiry, skew_gives_stale_reads_and_early_drops)
 Test(cache_expiry, no_skew_no_stale_reads_no_early_drops)
 {
     const char *db_path = tmp_path("flat.db");
-    const char *const sets[] = {NO_SKEW_AHEAD, NO_SKEW_BEHIND, NULL};
+    const char *const args[] = {"--set", NO_SKEW_AHEAD, "--set", NO_SKEW_BEHIND, NULL};
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct cache_run run = run_cache(db_path, seed, sets);
+        struct recorded run = run_cache(db_path, seed, args);
         cr_assert_eq(run.exit_code, 0, "seed %" PRIu64 ": no skew, yet violated", seed);
         sqlite3 *db = db_open(db_path, false);
-        cr_assert_eq(metric(db, run.run_id, "cache.stale_reads"), 0, "seed %" PRIu64, seed);
-        cr_assert_eq(metric(db, run.run_id, "cache.early_drops"), 0, "seed %" PRIu64, seed);
-        int64_t hits = metric(db, run.run_id, "cache.hits");
-        int64_t expiries = metric(db, run.run_id, "cache.expiries");
+        cr_assert_eq(db_metric_count(db, run.run_id, "cache.stale_reads"), 0, "seed %" PRIu64,
+                     seed);
+        cr_assert_eq(db_metric_count(db, run.run_id, "cache.early_drops"), 0, "seed %" PRIu64,
+                     seed);
+        int64_t hits = db_metric_count(db, run.run_id, "cache.hits");
+        int64_t expiries = db_metric_count(db, run.run_id, "cache.expiries");
         cr_assert_gt(hits, HITS_FLOOR, "seed %" PRIu64 ": only %" PRId64 " hits", seed, hits);
         /* expiry still happens, only on time: the safety claim is not vacuous */
         cr_assert_gt(expiries, 20, "seed %" PRIu64 ": only %" PRId64 " expiries", seed, expiries);
@@ -163,17 +130,17 @@ Test(cache_expiry, no_skew_no_stale_reads_no_early_drops)
 Test(cache_expiry, now_change_claims_hold)
 {
     const char *db_path = tmp_path("change.db");
-    struct cache_run base = run_cache(db_path, 1, NULL);
-    const char *const ahead_1s[] = {"node.writer_ahead.clock_offset=1s", NULL};
-    struct cache_run more = run_cache(db_path, 1, ahead_1s);
-    const char *const behind_2s[] = {"node.writer_behind.clock_offset=-2s", NULL};
-    struct cache_run dead = run_cache(db_path, 1, behind_2s);
-    const char *const synced[] = {"node.writer_ahead.clock_sync=step",
+    struct recorded base = run_cache(db_path, 1, NULL);
+    const char *const ahead_1s[] = {"--set", "node.writer_ahead.clock_offset=1s", NULL};
+    struct recorded more = run_cache(db_path, 1, ahead_1s);
+    const char *const behind_2s[] = {"--set", "node.writer_behind.clock_offset=-2s", NULL};
+    struct recorded dead = run_cache(db_path, 1, behind_2s);
+    const char *const synced[] = {"--set", "node.writer_ahead.clock_sync=step", "--set",
                                   "node.writer_ahead.clock_sync_every=5s", NULL};
-    struct cache_run sync = run_cache(db_path, 1, synced);
+    struct recorded sync = run_cache(db_path, 1, synced);
     sqlite3 *db = db_open(db_path, false);
-    int64_t stale = metric(db, base.run_id, "cache.stale_reads");
-    int64_t stale_1s = metric(db, more.run_id, "cache.stale_reads");
+    int64_t stale = db_metric_count(db, base.run_id, "cache.stale_reads");
+    int64_t stale_1s = db_metric_count(db, more.run_id, "cache.stale_reads");
     cr_assert_gt(stale_1s, 2 * stale, "offset 1s: %" PRId64 " stale reads, 300ms: %" PRId64,
                  stale_1s, stale);
     /* -2s is beyond the 1s ttl: writer_behind's entries (keys 4..7) are never served */
@@ -201,8 +168,9 @@ Test(cache_expiry, now_change_claims_hold)
 Test(cache_expiry, corrupted_messages_are_rejected_never_trusted)
 {
     const char *db_path = tmp_path("corrupt.db");
-    const char *const sets[] = {NO_SKEW_AHEAD, NO_SKEW_BEHIND, "link.default.corrupt=2%", NULL};
-    struct cache_run run = run_cache(db_path, 1, sets);
+    const char *const args[] = {"--set", NO_SKEW_AHEAD, "--set", NO_SKEW_BEHIND, "--set",
+                                "link.default.corrupt=2%", NULL};
+    struct recorded run = run_cache(db_path, 1, args);
     cr_assert_eq(run.exit_code, 0);
     sqlite3 *db = db_open(db_path, false);
     int64_t corrupted = db_int(db, "SELECT count(*) FROM events WHERE run_id = ?1"
@@ -213,9 +181,9 @@ Test(cache_expiry, corrupted_messages_are_rejected_never_trusted)
     cr_assert_gt(corrupted, 50);
     cr_assert_eq(rejected, corrupted, "%" PRId64 " corrupted, %" PRId64 " rejected", corrupted,
                  rejected);
-    cr_assert_eq(metric(db, run.run_id, "cache.stale_reads"), 0);
-    cr_assert_eq(metric(db, run.run_id, "cache.early_drops"), 0);
-    cr_assert_gt(metric(db, run.run_id, "cache.hits"), HITS_FLOOR);
+    cr_assert_eq(db_metric_count(db, run.run_id, "cache.stale_reads"), 0);
+    cr_assert_eq(db_metric_count(db, run.run_id, "cache.early_drops"), 0);
+    cr_assert_gt(db_metric_count(db, run.run_id, "cache.hits"), HITS_FLOOR);
     int64_t info = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND type = 'info'",
                           run.run_id, 0);
     cr_assert_eq(info, corrupted, "%" PRId64 " operations timed out, %" PRId64 " corrupted",
@@ -350,7 +318,7 @@ static size_t message_ids(const char *db_path, int64_t run_id)
 Test(cache_expiry, wall_order_shows_inversions_true_order_none)
 {
     const char *db_path = tmp_path("order.db");
-    struct cache_run run = run_cache(db_path, 1, NULL);
+    struct recorded run = run_cache(db_path, 1, NULL);
     size_t ids = message_ids(db_path, run.run_id);
     struct printed_order by_true = log_order(db_path, "true", ids);
     struct printed_order by_wall = log_order(db_path, "wall", ids);
@@ -380,8 +348,8 @@ Test(cache_expiry, wall_order_shows_inversions_true_order_none)
 Test(cache_expiry, no_skew_no_inversions)
 {
     const char *db_path = tmp_path("flat-order.db");
-    const char *const sets[] = {NO_SKEW_AHEAD, NO_SKEW_BEHIND, NULL};
-    struct cache_run run = run_cache(db_path, 1, sets);
+    const char *const args[] = {"--set", NO_SKEW_AHEAD, "--set", NO_SKEW_BEHIND, NULL};
+    struct recorded run = run_cache(db_path, 1, args);
     int64_t deliveries, replies;
     report_inversions(db_path, &deliveries, &replies);
     cr_assert_eq(deliveries, 0);
@@ -397,8 +365,9 @@ Test(cache_expiry, no_skew_no_inversions)
 Test(cache_expiry, wall_order_sorts_by_wall_reading)
 {
     const char *db_path = tmp_path("sorted.db");
-    const char *const sets[] = {"faults.cut=at 5s partition reader / cache for 100ms", NULL};
-    struct cache_run run = run_cache(db_path, 2, sets);
+    const char *const args[] = {"--set", "faults.cut=at 5s partition reader / cache for 100ms",
+                                NULL};
+    struct recorded run = run_cache(db_path, 2, args);
     struct spawn_result r;
     murphy(&r, "log", db_path, "--order", "wall", NULL);
     cr_assert(r.has_exited && r.exit_code == 0, "%s: %s", r.cmd, r.err);
@@ -470,11 +439,14 @@ Test(cache_expiry, bad_order_is_bad_usage)
 Test(cache_expiry, report_sections_agree_with_the_record)
 {
     const char *db_path = tmp_path("sections.db");
-    const char *const sets[] = {
-        "node.writer_ahead.clock_sync=step", "node.writer_ahead.clock_sync_every=5s",
-        "node.writer_ahead.clock_sync_error=1ms", "node.writer_behind.clock_drift=200ppm",
-        "node.cache.gc_every=exponential 3s", "node.cache.gc_pause=constant 20ms", NULL};
-    struct cache_run run = run_cache(db_path, 1, sets);
+    const char *const args[] = {
+        "--set", "node.writer_ahead.clock_sync=step",
+        "--set", "node.writer_ahead.clock_sync_every=5s",
+        "--set", "node.writer_ahead.clock_sync_error=1ms",
+        "--set", "node.writer_behind.clock_drift=200ppm",
+        "--set", "node.cache.gc_every=exponential 3s",
+        "--set", "node.cache.gc_pause=constant 20ms", NULL};
+    struct recorded run = run_cache(db_path, 1, args);
     struct spawn_result r;
     murphy(&r, "report", db_path, NULL);
     cr_assert(r.has_exited && r.exit_code == 0, "%s: %s", r.cmd, r.err);
@@ -484,7 +456,7 @@ Test(cache_expiry, report_sections_agree_with_the_record)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char line[128];
         snprintf(line, sizeof line, "  %-28s %14" PRId64 " count\n", names[i],
-                 metric(db, run.run_id, names[i]));
+                 db_metric_count(db, run.run_id, names[i]));
         cr_assert_not_null(strstr(r.out, line), "expected '%s' in:\n%s", line, r.out);
     }
     /* clocks: writer_ahead stepped by its syncs; writer_behind drifted from -300 ms */
@@ -541,20 +513,13 @@ Test(cache_expiry, same_hash_in_separate_processes_and_replay_identical)
 {
     const char *db_path = tmp_path("det.db");
     for (uint64_t seed = 1; seed <= 2; seed++) {
-        struct cache_run first = run_cache(db_path, seed, NULL);
-        struct cache_run second = run_cache(db_path, seed, NULL);
+        struct recorded first = run_cache(db_path, seed, NULL);
+        struct recorded second = run_cache(db_path, seed, NULL);
         cr_assert_eq(first.hash, second.hash, "seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64,
                      seed, first.hash, second.hash);
-        char id[32];
-        snprintf(id, sizeof id, "%" PRId64, first.run_id);
-        struct spawn_result r;
-        murphy(&r, "replay", db_path, "--run", id, NULL);
-        cr_assert(r.has_exited && r.exit_code == 0, "%s: exit %d\n%s%s", r.cmd, r.exit_code,
-                  r.out, r.err);
-        cr_assert_not_null(strstr(r.out, "identical"), "%s", r.out);
-        spawn_result_free(&r);
+        assert_replay_identical(db_path, &first);
     }
-    struct cache_run other = run_cache(db_path, 3, NULL);
-    struct cache_run first = run_cache(db_path, 1, NULL);
+    struct recorded other = run_cache(db_path, 3, NULL);
+    struct recorded first = run_cache(db_path, 1, NULL);
     cr_assert_neq(other.hash, first.hash, "seeds 1 and 3 give the same hash");
 }

@@ -19,7 +19,6 @@
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,41 +31,12 @@
 
 TestSuite(clock_step_back, .init = tmp_setup, .fini = tmp_teardown);
 
-/* `murphy run clock-step-back --seed SEED --db DB --quiet [ARGS...]`; asserts the exit
- * status (1 when the wall alarm is in the run: its misfires are violations). */
-static struct recorded run_scenario(const char *db_path, uint64_t seed, int expected_exit, ...)
+/* `murphy run clock-step-back --seed SEED --db DB --quiet [EXTRA_ARGS...]`; every run of
+ * it exits 1, status violated: the wall alarm's misfires are violations. */
+static struct recorded run_scenario(const char *db_path, uint64_t seed,
+                                    const char *const *extra_args)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", source_path(SCENARIO), "--seed", seed_text,
-                                            "--db", db_path, "--quiet"};
-    size_t argc = 7;
-    va_list ap;
-    va_start(ap, expected_exit);
-    for (const char *a; (a = va_arg(ap, const char *));) {
-        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX - 1);
-        argv[argc++] = a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == expected_exit, "%s: %s, expected exit %d\n%s",
-              r.cmd, spawn_describe(&r, how, sizeof how), expected_exit, r.err);
-    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
-    char value[64];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:'", r.cmd);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1);
-    spawn_result_free(&r);
-    return rec;
-}
-
-static int64_t node_index(sqlite3 *db, int64_t run_id, const char *name)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT node FROM nodes WHERE run_id = ?1 AND name = '%s'", name);
-    return db_int(db, sql, run_id, 0);
+    return record_run_argv(db_path, source_path(SCENARIO), seed, 1, extra_args);
 }
 
 /* Violations of the timing oracle on one node whose text contains `what`. */
@@ -84,14 +54,6 @@ static int64_t claims(sqlite3 *db, int64_t run_id, int64_t node, const char *nam
     snprintf(sql, sizeof sql, "SELECT count(*) FROM annotations WHERE run_id = ?1 AND node = ?2"
              " AND kind = 'claim' AND text = '%s'", name);
     return db_int(db, sql, run_id, node);
-}
-
-static double metric(sqlite3 *db, int64_t run_id, const char *name)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT CAST(value AS INTEGER) FROM metrics WHERE run_id = ?1"
-             " AND name = '%s'", name);
-    return (double)db_int(db, sql, run_id, 0);
 }
 
 /* The misfires of one node, by kind. */
@@ -148,10 +110,10 @@ static void spanning_timeout(sqlite3 *db, int64_t run_id, int64_t node, int64_t 
 Test(clock_step_back, wall_alarm_misfires_and_monotonic_does_not)
 {
     const char *db_path = tmp_path("csb.db");
-    struct recorded rec = run_scenario(db_path, 1, 1, NULL);
+    struct recorded rec = run_scenario(db_path, 1, NULL);
     sqlite3 *db = db_open(db_path, false);
-    int64_t wall = node_index(db, rec.run_id, "alarm_wall");
-    int64_t mono = node_index(db, rec.run_id, "alarm_mono");
+    int64_t wall = db_node(db, rec.run_id, "alarm_wall");
+    int64_t mono = db_node(db, rec.run_id, "alarm_mono");
     assert_alive(db, rec.run_id, wall, "alarm_wall");
     assert_alive(db, rec.run_id, mono, "alarm_mono");
     int64_t mono_violations = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
@@ -167,11 +129,11 @@ Test(clock_step_back, wall_alarm_misfires_and_monotonic_does_not)
     cr_expect_geq(m.late, 2, "late: %" PRId64, m.late);
     cr_expect_geq(m.twice, 4, "twice: %" PRId64, m.twice);
     cr_expect_geq(m.never_runs, 1, "never: %" PRId64 " gaps", m.never_runs);
-    cr_expect_geq(metric(db, rec.run_id, "timing.job_never"), 2.0, "slots never run");
+    cr_expect_geq(db_metric(db, rec.run_id, "timing.job_never"), 2.0, "slots never run");
     /* the metrics count exactly the wall alarm's violations */
-    cr_expect_eq(metric(db, rec.run_id, "timing.early"), (double)m.early);
-    cr_expect_eq(metric(db, rec.run_id, "timing.late"), (double)m.late);
-    cr_expect_eq(metric(db, rec.run_id, "timing.job_twice"), (double)m.twice);
+    cr_expect_eq(db_metric(db, rec.run_id, "timing.early"), (double)m.early);
+    cr_expect_eq(db_metric(db, rec.run_id, "timing.late"), (double)m.late);
+    cr_expect_eq(db_metric(db, rec.run_id, "timing.job_twice"), (double)m.twice);
     db_close(db);
 }
 
@@ -179,10 +141,10 @@ Test(clock_step_back, wall_alarm_misfires_and_monotonic_does_not)
 Test(clock_step_back, the_steps_make_one_timeout_7s_and_one_2s)
 {
     const char *db_path = tmp_path("span.db");
-    struct recorded rec = run_scenario(db_path, 1, 1, NULL);
+    struct recorded rec = run_scenario(db_path, 1, NULL);
     sqlite3 *db = db_open(db_path, false);
-    int64_t wall = node_index(db, rec.run_id, "alarm_wall");
-    int64_t mono = node_index(db, rec.run_id, "alarm_mono");
+    int64_t wall = db_node(db, rec.run_id, "alarm_wall");
+    int64_t mono = db_node(db, rec.run_id, "alarm_mono");
     int64_t count, elapsed_ns;
     char text[512];
     spanning_timeout(db, rec.run_id, wall, STEP_BACK_NS, &count, &elapsed_ns, text, sizeof text);
@@ -212,10 +174,10 @@ Test(clock_step_back, other_seeds_misfire_alike)
 {
     const char *db_path = tmp_path("seeds.db");
     for (uint64_t seed = 2; seed <= 5; seed++) {
-        struct recorded rec = run_scenario(db_path, seed, 1, NULL);
+        struct recorded rec = run_scenario(db_path, seed, NULL);
         sqlite3 *db = db_open(db_path, false);
-        int64_t wall = node_index(db, rec.run_id, "alarm_wall");
-        int64_t mono = node_index(db, rec.run_id, "alarm_mono");
+        int64_t wall = db_node(db, rec.run_id, "alarm_wall");
+        int64_t mono = db_node(db, rec.run_id, "alarm_mono");
         struct misfires m = misfires_of(db, rec.run_id, wall);
         cr_expect(m.early >= 1 && m.late >= 2 && m.twice >= 4 && m.never_runs >= 1,
                   "seed %" PRIu64 ": %" PRId64 " early, %" PRId64 " late, %" PRId64 " twice, %"
@@ -230,10 +192,10 @@ Test(clock_step_back, other_seeds_misfire_alike)
 Test(clock_step_back, monotonic_alarm_on_the_wall_clock_misfires_too)
 {
     const char *db_path = tmp_path("both.db");
-    struct recorded rec = run_scenario(db_path, 1, 1, "--set",
-                                       "node.alarm_mono.use_wall_clock=true", NULL);
+    const char *const both_on_wall[] = {"--set", "node.alarm_mono.use_wall_clock=true", NULL};
+    struct recorded rec = run_scenario(db_path, 1, both_on_wall);
     sqlite3 *db = db_open(db_path, false);
-    int64_t mono = node_index(db, rec.run_id, "alarm_mono");
+    int64_t mono = db_node(db, rec.run_id, "alarm_mono");
     struct misfires m = misfires_of(db, rec.run_id, mono);
     cr_expect(m.early >= 1 && m.late >= 2 && m.twice >= 4 && m.never_runs >= 1,
               "%" PRId64 " early, %" PRId64 " late, %" PRId64 " twice, %" PRId64 " never",
@@ -245,17 +207,18 @@ Test(clock_step_back, monotonic_alarm_on_the_wall_clock_misfires_too)
 Test(clock_step_back, slewing_leaves_only_the_operator_steps)
 {
     const char *db_path = tmp_path("slew.db");
-    struct recorded rec = run_scenario(db_path, 1, 1, "--set", "node.alarm_wall.clock_sync=slew",
-                                       "--set", "node.alarm_mono.clock_sync=slew", NULL);
+    const char *const slewed[] = {"--set", "node.alarm_wall.clock_sync=slew", "--set",
+                                  "node.alarm_mono.clock_sync=slew", NULL};
+    struct recorded rec = run_scenario(db_path, 1, slewed);
     sqlite3 *db = db_open(db_path, false);
-    int64_t wall = node_index(db, rec.run_id, "alarm_wall");
-    int64_t mono = node_index(db, rec.run_id, "alarm_mono");
+    int64_t wall = db_node(db, rec.run_id, "alarm_wall");
+    int64_t mono = db_node(db, rec.run_id, "alarm_mono");
     struct misfires m = misfires_of(db, rec.run_id, wall);
     cr_expect_eq(m.early, 1, "early: %" PRId64, m.early);
     cr_expect_eq(m.late, 1, "late: %" PRId64, m.late);
     cr_expect(m.twice >= 2 && m.twice <= 3, "twice: %" PRId64, m.twice);
     cr_expect_eq(m.never_runs, 1, "one gap");
-    double never = metric(db, rec.run_id, "timing.job_never");
+    double never = db_metric(db, rec.run_id, "timing.job_never");
     cr_expect(never >= 2 && never <= 3, "never: %.0f slots", never);
     cr_expect_eq(db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1 AND node = ?2",
                         rec.run_id, mono), 0);
@@ -266,21 +229,10 @@ Test(clock_step_back, slewing_leaves_only_the_operator_steps)
 Test(clock_step_back, same_hash_in_two_processes_and_replay_is_identical)
 {
     const char *db_path = tmp_path("det.db");
-    struct recorded first = run_scenario(db_path, 1, 1, NULL);
-    struct recorded second = run_scenario(db_path, 1, 1, NULL);
+    struct recorded first = run_scenario(db_path, 1, NULL);
+    struct recorded second = run_scenario(db_path, 1, NULL);
     cr_assert_eq(first.hash, second.hash, "%016" PRIx64 " then %016" PRIx64, first.hash,
                  second.hash);
     cr_assert_eq(first.events, second.events);
-    char id[32];
-    snprintf(id, sizeof id, "%" PRId64, first.run_id);
-    struct spawn_result r;
-    murphy(&r, "replay", db_path, "--run", id, NULL);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\n%s%s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.out, r.err);
-    char expect[128];
-    snprintf(expect, sizeof expect, "identical: %" PRIu64 " events, hash %016" PRIx64,
-             first.events, first.hash);
-    cr_assert_not_null(strstr(r.out, expect), "expected '%s' in:\n%s", expect, r.out);
-    spawn_result_free(&r);
+    assert_replay_identical(db_path, &first);
 }

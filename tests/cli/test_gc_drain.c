@@ -19,7 +19,6 @@
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,34 +31,15 @@
 
 TestSuite(gc_drain, .init = tmp_setup, .fini = tmp_teardown);
 
-/* `murphy run gc-drain --seed SEED --db DB --quiet [ARGS...]`; asserts exit 0. */
-static struct recorded run_scenario(const char *db_path, uint64_t seed, ...)
+/* `murphy run gc-drain --seed SEED --db DB --quiet [EXTRA_ARGS...]`; asserts exit 0. */
+static struct recorded run_scenario(const char *db_path, uint64_t seed,
+                                    const char *const *extra_args)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", source_path(SCENARIO), "--seed", seed_text,
-                                            "--db", db_path, "--quiet"};
-    size_t argc = 7;
-    va_list ap;
-    va_start(ap, seed);
-    for (const char *a; (a = va_arg(ap, const char *));) {
-        cr_assert_lt(argc, (size_t)SPAWN_ARGS_MAX - 1);
-        argv[argc++] = a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\n%s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.err);
-    struct recorded rec = {.hash = result_hash(&r), .events = result_events(&r)};
-    char value[64];
-    cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:'", r.cmd);
-    cr_assert_eq(sscanf(value, "%" SCNd64, &rec.run_id), 1);
-    spawn_result_free(&r);
-    return rec;
+    return record_run_argv(db_path, source_path(SCENARIO), seed, 0, extra_args);
 }
+
+/* The drained variant: servers announce their pauses, clients honour them. */
+static const char *const drained_args[] = {"--set", ANNOUNCE, "--set", HONOUR, NULL};
 
 /* The ok operations' latencies of a run, sorted. */
 struct latencies {
@@ -107,16 +87,8 @@ static int64_t percentile_ns(const struct latencies *l, double p)
 
 static int64_t count_events(sqlite3 *db, int64_t run_id, const char *kind, const char *detail)
 {
-    sqlite3_stmt *s = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE run_id = ?1"
-                                    " AND kind = ?2 AND detail = ?3", -1, &s, NULL), SQLITE_OK);
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
+    return db_int_text(db, "SELECT count(*) FROM events WHERE run_id = ?1 AND kind = ?2"
+                       " AND detail = ?3", run_id, kind, detail);
 }
 
 Test(gc_drain, draining_lowers_p999_on_the_same_seeds)
@@ -124,8 +96,7 @@ Test(gc_drain, draining_lowers_p999_on_the_same_seeds)
     const char *db_path = tmp_path("gc.db");
     for (uint64_t seed = 1; seed <= 5; seed++) {
         struct recorded base = run_scenario(db_path, seed, NULL);
-        struct recorded drained = run_scenario(db_path, seed, "--set", ANNOUNCE, "--set", HONOUR,
-                                               NULL);
+        struct recorded drained = run_scenario(db_path, seed, drained_args);
         sqlite3 *db = db_open(db_path, false);
         struct latencies b = read_latencies(db, base.run_id);
         struct latencies d = read_latencies(db, drained.run_id);
@@ -160,10 +131,12 @@ Test(gc_drain, draining_lowers_p999_on_the_same_seeds)
 Test(gc_drain, only_listening_clients_with_notice_help)
 {
     const char *db_path = tmp_path("listen.db");
+    const char *const deaf_args[] = {"--set", ANNOUNCE, NULL};
+    const char *const no_notice_args[] = {"--set", ANNOUNCE, "--set", HONOUR, "--set",
+                                          "node.server.gc_notice=0s", NULL};
     struct recorded base = run_scenario(db_path, 1, NULL);
-    struct recorded deaf = run_scenario(db_path, 1, "--set", ANNOUNCE, NULL);
-    struct recorded no_notice = run_scenario(db_path, 1, "--set", ANNOUNCE, "--set", HONOUR,
-                                             "--set", "node.server.gc_notice=0s", NULL);
+    struct recorded deaf = run_scenario(db_path, 1, deaf_args);
+    struct recorded no_notice = run_scenario(db_path, 1, no_notice_args);
     sqlite3 *db = db_open(db_path, false);
     struct latencies b = read_latencies(db, base.run_id);
     const struct recorded *variants[2] = {&deaf, &no_notice};
@@ -184,8 +157,9 @@ Test(gc_drain, only_listening_clients_with_notice_help)
 Test(gc_drain, corrupted_drain_messages_are_rejected)
 {
     const char *db_path = tmp_path("corrupt.db");
-    struct recorded rec = run_scenario(db_path, 1, "--set", ANNOUNCE, "--set", HONOUR, "--set",
-                                       "link.server->client.corrupt=20%", NULL);
+    const char *const corrupt_args[] = {"--set", ANNOUNCE, "--set", HONOUR, "--set",
+                                        "link.server->client.corrupt=20%", NULL};
+    struct recorded rec = run_scenario(db_path, 1, corrupt_args);
     sqlite3 *db = db_open(db_path, false);
     int64_t rejected = db_int(db, "SELECT count(*) FROM annotations WHERE run_id = ?1"
                               " AND kind = 'note' AND text = 'rejected a malformed drain message'",
@@ -209,29 +183,13 @@ Test(gc_drain, corrupted_drain_messages_are_rejected)
     db_close(db);
 }
 
-static void assert_replay_identical(const char *db_path, const struct recorded *rec)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%" PRId64, rec->run_id);
-    struct spawn_result r;
-    murphy(&r, "replay", db_path, "--run", id, NULL);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\n%s%s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.out, r.err);
-    char expect[128];
-    snprintf(expect, sizeof expect, "identical: %" PRIu64 " events, hash %016" PRIx64,
-             rec->events, rec->hash);
-    cr_assert_not_null(strstr(r.out, expect), "expected '%s' in:\n%s", expect, r.out);
-    spawn_result_free(&r);
-}
-
 Test(gc_drain, same_hash_in_two_processes_and_replay_is_identical)
 {
     const char *db_path = tmp_path("det.db");
     for (int drained = 0; drained <= 1; drained++) {
-        const char *set = drained ? "--set" : NULL; /* NULL: the arguments end there */
-        struct recorded first = run_scenario(db_path, 1, set, ANNOUNCE, set, HONOUR, NULL);
-        struct recorded second = run_scenario(db_path, 1, set, ANNOUNCE, set, HONOUR, NULL);
+        const char *const *args = drained ? drained_args : NULL;
+        struct recorded first = run_scenario(db_path, 1, args);
+        struct recorded second = run_scenario(db_path, 1, args);
         cr_assert_eq(first.hash, second.hash, "drained=%d: %016" PRIx64 " then %016" PRIx64,
                      drained, first.hash, second.hash);
         assert_replay_identical(db_path, &first);

@@ -35,73 +35,41 @@
 
 TestSuite(lease, .init = tmp_setup, .fini = tmp_teardown);
 
-/* What one run gave: its exit, hash and the lease oracle's metrics (-1: absent). */
+/* What one run gave: what murphy printed, and the lease oracle's metrics if recorded. */
 struct lease_run {
-    int exit_code;
-    uint64_t hash;
-    int64_t run_id;
+    struct recorded rec;
     int64_t grants, writes_accepted, stale_rejected, stale_reads_rejected, conflicts;
     int64_t violations;
 };
 
+/* `murphy run SCENARIO --seed SEED (--db DB | --no-db) --quiet [--set SET]`. */
 static void start_run(struct spawn_child *child, const char *scenario, uint64_t seed,
                       const char *db_path, const char *set)
 {
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[12] = {"run", scenario, "--seed", seed_text, "--quiet"};
-    size_t n = 5;
-    if (db_path) {
-        argv[n++] = "--db";
-        argv[n++] = db_path;
-    } else {
-        argv[n++] = "--no-db";
-    }
-    if (set) {
-        argv[n++] = "--set";
-        argv[n++] = set;
-    }
-    argv[n] = NULL;
-    cr_assert_eq(spawn_start(child, NULL, argv), 0, "cannot start murphy");
+    const char *const set_args[] = {"--set", set, NULL};
+    record_run_start(child, db_path, scenario, seed, set ? set_args : NULL);
 }
 
-static int64_t metric(sqlite3 *db, int64_t run_id, const char *name)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM metrics"
-             " WHERE run_id = ?1 AND name = '%s'), -1)", name);
-    return db_int(db, sql, run_id, 0);
-}
-
-/* Waits for a run started by start_run: exit 0 or 1 (a violation) only; reads its
- * metrics if it was recorded. */
+/* Waits for a run started by start_run: exit 0 or 1 (a violation) only, with the status
+ * to match; reads its metrics if it was recorded. */
 static struct lease_run finish_run(struct spawn_child *child, const char *db_path)
 {
-    struct spawn_result r;
-    spawn_wait(child, &r, 300);
-    char how[64];
-    cr_assert(r.has_exited && (r.exit_code == 0 || r.exit_code == 1), "%s: %s\nstderr: %s",
-              r.cmd, spawn_describe(&r, how, sizeof how), r.err);
-    struct lease_run run = {.exit_code = r.exit_code, .hash = result_hash(&r)};
-    char status[64];
-    cr_assert(line_value(r.out, "status", status, sizeof status), "%s: no status", r.cmd);
-    cr_assert_eq(strncmp(status, r.exit_code ? "violated" : "ok", r.exit_code ? 8 : 2), 0,
-                 "%s: exit %d with status '%s'", r.cmd, r.exit_code, status);
+    struct lease_run run = {.rec = record_run_wait(child, db_path, RUN_EXIT_OK_OR_VIOLATED)};
+    const char *verdict = run.rec.exit_code ? "violated" : "ok";
+    cr_assert_eq(strncmp(run.rec.status, verdict, strlen(verdict)), 0,
+                 "exit %d with status '%s'", run.rec.exit_code, run.rec.status);
     if (db_path) {
-        char value[64];
-        cr_assert(line_value(r.out, "run", value, sizeof value), "%s: no run line", r.cmd);
-        cr_assert_eq(sscanf(value, "%" SCNd64, &run.run_id), 1);
         sqlite3 *db = db_open(db_path, false);
-        run.grants = metric(db, run.run_id, "lease.grants");
-        run.writes_accepted = metric(db, run.run_id, "lease.writes_accepted");
-        run.stale_rejected = metric(db, run.run_id, "lease.stale_rejected");
-        run.stale_reads_rejected = metric(db, run.run_id, "lease.stale_reads_rejected");
-        run.conflicts = metric(db, run.run_id, "lease.conflicts");
+        run.grants = db_metric_count(db, run.rec.run_id, "lease.grants");
+        run.writes_accepted = db_metric_count(db, run.rec.run_id, "lease.writes_accepted");
+        run.stale_rejected = db_metric_count(db, run.rec.run_id, "lease.stale_rejected");
+        run.stale_reads_rejected = db_metric_count(db, run.rec.run_id,
+                                                   "lease.stale_reads_rejected");
+        run.conflicts = db_metric_count(db, run.rec.run_id, "lease.conflicts");
         run.violations = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
-                                " AND source = 'oracle:lease'", run.run_id, 0);
+                                " AND source = 'oracle:lease'", run.rec.run_id, 0);
         db_close(db);
     }
-    spawn_result_free(&r);
     return run;
 }
 
@@ -209,8 +177,8 @@ Test(lease, gc_pause_breaks_mutual_exclusion_on_the_named_seed)
 {
     const char *db_path = tmp_path("named.db");
     struct lease_run run = run_one(UNFENCED, NAMED_SEED, db_path, NULL);
-    cr_assert_eq(run.exit_code, 1, "lease-gc-pause seed %u: exit %d, expected 1 (violated)",
-                 NAMED_SEED, run.exit_code);
+    cr_assert_eq(run.rec.exit_code, 1, "lease-gc-pause seed %u: exit %d, expected 1 (violated)",
+                 NAMED_SEED, run.rec.exit_code);
     cr_assert_gt(run.conflicts, 0, "seed %u: no conflict", NAMED_SEED);
     cr_assert_eq(run.violations, run.conflicts, "%" PRId64 " violations for %" PRId64
                  " conflicts", run.violations, run.conflicts);
@@ -221,12 +189,12 @@ Test(lease, gc_pause_breaks_mutual_exclusion_on_the_named_seed)
     sqlite3_stmt *s = NULL;
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT seq, text FROM violations WHERE run_id = ?1"
                                     " ORDER BY seq", -1, &s, NULL), SQLITE_OK);
-    sqlite3_bind_int64(s, 1, run.run_id);
+    sqlite3_bind_int64(s, 1, run.rec.run_id);
     int64_t checked = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         char text[1024];
         snprintf(text, sizeof text, "%s", (const char *)sqlite3_column_text(s, 1));
-        check_violation(db, run.run_id, sqlite3_column_int64(s, 0), text);
+        check_violation(db, run.rec.run_id, sqlite3_column_int64(s, 0), text);
         checked++;
     }
     sqlite3_finalize(s);
@@ -240,15 +208,16 @@ Test(lease, the_story_in_the_header_is_what_seed_1_does)
     const char *db_path = tmp_path("story.db");
     struct lease_run run = run_one(UNFENCED, NAMED_SEED, db_path, NULL);
     sqlite3 *db = db_open(db_path, false);
-    int64_t first = db_int(db, "SELECT min(seq) FROM violations WHERE run_id = ?1", run.run_id, 0);
+    int64_t first = db_int(db, "SELECT min(seq) FROM violations WHERE run_id = ?1",
+                           run.rec.run_id, 0);
     cr_assert_eq(first, 2744, "the header names #2744");
     int64_t at_ns = db_int(db, "SELECT time_ns FROM events WHERE run_id = ?1 AND seq = ?2",
-                           run.run_id, first);
+                           run.rec.run_id, first);
     cr_assert(at_ns >= INT64_C(19280000000) && at_ns <= INT64_C(19460000000),
               "violation at %" PRId64 " ns, outside --from 19.28s --to 19.46s", at_ns);
     char text[1024] = "";
     cr_assert(db_text(db, "SELECT text FROM violations WHERE run_id = ?1 ORDER BY seq",
-                      run.run_id, text, sizeof text));
+                      run.rec.run_id, text, sizeof text));
     cr_assert_not_null(strstr(text, "client.1 (token 68,"), "%s", text);
     cr_assert_not_null(strstr(text, "by client.2 (token 67,"), "%s", text);
     cr_assert_not_null(strstr(text, "wrote on version 66"), "%s", text);
@@ -256,7 +225,7 @@ Test(lease, the_story_in_the_header_is_what_seed_1_does)
     cr_assert_eq(db_int(db, "SELECT count(*) FROM events e JOIN nodes n ON n.run_id = e.run_id"
                         " AND n.node = e.node WHERE e.run_id = ?1 AND e.seq = ?2 AND"
                         " e.kind = 'pause' AND n.name = 'client.2' AND e.arg > 90000000",
-                        run.run_id, 2706), 1, "#2706 is client.2's 97ms pause");
+                        run.rec.run_id, 2706), 1, "#2706 is client.2's 97ms pause");
     db_close(db);
 }
 
@@ -273,11 +242,11 @@ Test(lease, both_scenarios_grant_leases_and_complete_writes)
                      run.writes_accepted);
         sqlite3 *db = db_open(db_path, false);
         int64_t ok = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND f = 'incr'"
-                            " AND type = 'ok'", run.run_id, 0);
+                            " AND type = 'ok'", run.rec.run_id, 0);
         int64_t unsure = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND f = 'incr'"
-                                " AND type = 'info'", run.run_id, 0);
+                                " AND type = 'info'", run.rec.run_id, 0);
         int64_t stale = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND"
-                               " type = 'fail' AND result = 'stale token'", run.run_id, 0);
+                               " type = 'fail' AND result = 'stale token'", run.rec.run_id, 0);
         db_close(db);
         cr_assert(ok <= run.writes_accepted && run.writes_accepted <= ok + unsure,
                   "%s: %" PRId64 " ok + %" PRId64 " info operations for %" PRId64
@@ -302,13 +271,13 @@ Test(lease, fencing_keeps_writers_apart_over_200_seeds, .timeout = 600)
         remove_db(fenced_db);
         remove_db(unfenced_db);
 
-        cr_assert_eq(fenced.exit_code, 0, "fencing-token seed %" PRIu64 ": exit %d", seed,
-                     fenced.exit_code);
+        cr_assert_eq(fenced.rec.exit_code, 0, "fencing-token seed %" PRIu64 ": exit %d", seed,
+                     fenced.rec.exit_code);
         cr_assert_eq(fenced.conflicts, 0, "fencing-token seed %" PRIu64 ": %" PRId64
                      " conflicting writes", seed, fenced.conflicts);
         cr_assert_eq(fenced.violations, 0, "fencing-token seed %" PRIu64, seed);
         cr_assert_eq(unfenced.stale_rejected, 0, "lease-gc-pause refuses nothing");
-        cr_assert_eq(unfenced.exit_code, unfenced.conflicts > 0 ? 1 : 0, "seed %" PRIu64, seed);
+        cr_assert_eq(unfenced.rec.exit_code, unfenced.conflicts > 0 ? 1 : 0, "seed %" PRIu64, seed);
         /* liveness, every seed */
         cr_assert_gt(fenced.grants, 0, "fencing-token seed %" PRIu64 ": no grant", seed);
         cr_assert_gt(fenced.writes_accepted, 0, "fencing-token seed %" PRIu64 ": no write",
@@ -353,11 +322,11 @@ Test(lease, both_scenarios_pause_the_same_clients_at_the_same_moments)
                       " b.kind = 'pause' AND b.time_ns = a.time_ns AND b.node = a.node AND"
                       " b.arg = a.arg)";
     int64_t pauses = db_int(db, "SELECT count(*) FROM events WHERE run_id = ?1 AND"
-                            " kind = 'pause'", unfenced.run_id, 0);
+                            " kind = 'pause'", unfenced.rec.run_id, 0);
     cr_assert_gt(pauses, 500, "%" PRId64 " pauses", pauses);
     cr_assert_eq(pauses, db_int(db, "SELECT count(*) FROM events WHERE run_id = ?1 AND"
-                                " kind = 'pause'", fenced.run_id, 0));
-    cr_assert_eq(db_int(db, sql, unfenced.run_id, fenced.run_id), 0);
+                                " kind = 'pause'", fenced.rec.run_id, 0));
+    cr_assert_eq(db_int(db, sql, unfenced.rec.run_id, fenced.rec.run_id), 0);
     db_close(db);
     cr_assert_gt(fenced.stale_rejected, 0, "seed %u refuses a stale write", NAMED_SEED);
 }
@@ -371,7 +340,7 @@ Test(lease, short_pauses_do_not_break_the_lease)
                                        "node.client.gc_pause=uniform 0ms 15ms");
         cr_assert_eq(run.conflicts, 0, "seed %" PRIu64 ": %" PRId64 " conflicts", seed,
                      run.conflicts);
-        cr_assert_eq(run.exit_code, 0);
+        cr_assert_eq(run.rec.exit_code, 0);
         cr_assert_gt(run.writes_accepted, 100, "seed %" PRIu64, seed);
         remove_db(db_path);
     }
@@ -402,26 +371,16 @@ Test(lease, same_hash_in_separate_processes_and_replay_is_identical)
     const char *db_path = tmp_path("replay.db");
     for (size_t i = 0; i < 2; i++)
         for (uint64_t seed = 1; seed <= 3; seed++) {
-            uint64_t first = run_one(scenarios[i], seed, NULL, NULL).hash;
-            uint64_t second = run_one(scenarios[i], seed, NULL, NULL).hash;
+            uint64_t first = run_one(scenarios[i], seed, NULL, NULL).rec.hash;
+            uint64_t second = run_one(scenarios[i], seed, NULL, NULL).rec.hash;
             cr_assert_eq(first, second, "%s seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64,
                          scenarios[i], seed, first, second);
             struct lease_run recorded = run_one(scenarios[i], seed, db_path, NULL);
-            cr_assert_eq(recorded.hash, first, "%s seed %" PRIu64 ": recording changed the hash",
-                         scenarios[i], seed);
-            char id[32];
-            snprintf(id, sizeof id, "%" PRId64, recorded.run_id);
-            struct spawn_result r;
-            murphy(&r, "replay", db_path, "--run", id, NULL);
-            char how[64];
-            cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\n%s%s", r.cmd,
-                      spawn_describe(&r, how, sizeof how), r.out, r.err);
-            char expect[64];
-            snprintf(expect, sizeof expect, "hash %016" PRIx64, first);
-            cr_assert(strstr(r.out, "identical") && strstr(r.out, expect), "%s:\n%s", r.cmd,
-                      r.out);
-            spawn_result_free(&r);
+            cr_assert_eq(recorded.rec.hash, first, "%s seed %" PRIu64 ": recording changed the"
+                         " hash", scenarios[i], seed);
+            assert_replay_identical(db_path, &recorded.rec);
         }
-    cr_assert_neq(run_one(UNFENCED, 1, NULL, NULL).hash, run_one(FENCED, 1, NULL, NULL).hash,
+    cr_assert_neq(run_one(UNFENCED, 1, NULL, NULL).rec.hash,
+                  run_one(FENCED, 1, NULL, NULL).rec.hash,
                   "the store's answers differ, so the streams must");
 }

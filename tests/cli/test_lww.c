@@ -42,117 +42,30 @@
 #define EJECT "scenarios/clock-offset-eject.ini"
 #define WALL_START_NS INT64_C(1735689600000000000) /* the scenarios' default wall_start */
 
-struct run_out {
-    int exit_code;
-    int64_t run_id;   /* 0 with --no-db */
-    uint64_t hash;
-    uint64_t events;
-};
-
-/* `murphy run SCENARIO --seed SEED (--db DB | --no-db) --quiet [--set S]...`; asserts it
- * exits with expected_exit (0 ok, 1 violated; -1: either). */
-static struct run_out run_sets(const char *db_path, const char *scenario, uint64_t seed,
-                               int expected_exit, const char *const *sets)
-{
-    char seed_text[32];
-    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
-    const char *argv[SPAWN_ARGS_MAX + 1] = {"run", source_path(scenario), "--seed", seed_text,
-                                            "--quiet"};
-    size_t argc = 5;
-    if (db_path) {
-        argv[argc++] = "--db";
-        argv[argc++] = db_path;
-    } else {
-        argv[argc++] = "--no-db";
-    }
-    for (size_t i = 0; sets && sets[i]; i++) {
-        cr_assert_lt(argc + 2, (size_t)SPAWN_ARGS_MAX, "too many arguments");
-        argv[argc++] = "--set";
-        argv[argc++] = sets[i];
-    }
-    argv[argc] = NULL;
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    char how[64];
-    bool is_expected = expected_exit < 0 ? r.exit_code == 0 || r.exit_code == 1
-                                         : r.exit_code == expected_exit;
-    cr_assert(r.has_exited && is_expected, "%s: %s, expected exit %d\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), expected_exit, r.err);
-    struct run_out out = {.exit_code = r.exit_code, .hash = result_hash(&r),
-                          .events = result_events(&r)};
-    char value[256];
-    if (db_path) {
-        cr_assert(line_value(r.out, "run", value, sizeof value), "%s printed no 'run:'", r.cmd);
-        cr_assert_eq(sscanf(value, "%" SCNd64, &out.run_id), 1, "'run: %s'", value);
-    }
-    spawn_result_free(&r);
-    return out;
-}
-
-/* The value of a metric of the run; asserts the run reported it. */
-static double metric(sqlite3 *db, int64_t run_id, const char *name)
-{
-    sqlite3_stmt *s = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id = ?1 AND name = ?2",
-                                    -1, &s, NULL), SQLITE_OK);
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    double value = rc == SQLITE_ROW ? sqlite3_column_double(s, 0) : -1;
-    sqlite3_finalize(s);
-    cr_assert_eq(rc, SQLITE_ROW, "run %" PRId64 " reported no metric '%s'", run_id, name);
-    return value;
-}
-
-static int64_t node_index(sqlite3 *db, int64_t run_id, const char *name)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM nodes WHERE run_id = ?1 AND name = '%s'", name);
-    cr_assert_eq(db_int(db, sql, run_id, 0), 1, "no node '%s' in run %" PRId64, name, run_id);
-    snprintf(sql, sizeof sql, "SELECT node FROM nodes WHERE run_id = ?1 AND name = '%s'", name);
-    return db_int(db, sql, run_id, 0);
-}
-
-/* Replays the run and asserts it is identical (exit 0, the run's hash). */
-static void assert_replays(const char *db_path, const struct run_out *run)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%" PRId64, run->run_id);
-    struct spawn_result r;
-    murphy(&r, "replay", db_path, "--run", id, NULL);
-    char how[64], expect[128];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstdout: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.out, r.err);
-    snprintf(expect, sizeof expect, "identical: %" PRIu64 " events, hash %016" PRIx64,
-             run->events, run->hash);
-    cr_assert_not_null(strstr(r.out, expect), "%s: expected '%s' in:\n%s", r.cmd, expect, r.out);
-    spawn_result_free(&r);
-}
-
 /* --- lww-skew ------------------------------------------------------------------------- */
 
 TestSuite(lww_skew, .init = tmp_setup, .fini = tmp_teardown);
 
 #define ACKED_FLOOR 450 /* of the 500 writes 3 writers make in 10 s every 60 ms */
 
-static struct run_out run_skew(const char *db_path, uint64_t seed, const char *offset)
+static struct recorded run_skew(const char *db_path, uint64_t seed, const char *offset)
 {
     char set[64];
     snprintf(set, sizeof set, "node.carol.clock_offset=%s", offset);
-    const char *sets[] = {set, NULL};
+    const char *const args[] = {"--set", set, NULL};
     /* the oracle decides the exit status: 1 exactly when it found lost writes */
-    return run_sets(db_path, LWW_SKEW, seed, -1, sets);
+    return record_run_argv(db_path, source_path(LWW_SKEW), seed, RUN_EXIT_OK_OR_VIOLATED, args);
 }
 
 Test(lww_skew, no_lost_writes_without_skew)
 {
     const char *db_path = tmp_path("noskew.db");
     for (uint64_t seed = 1; seed <= 5; seed++) {
-        const char *sets[] = {"node.carol.clock_offset=0ms", NULL};
-        struct run_out run = run_sets(db_path, LWW_SKEW, seed, 0, sets);
+        const char *const args[] = {"--set", "node.carol.clock_offset=0ms", NULL};
+        struct recorded run = record_run_argv(db_path, source_path(LWW_SKEW), seed, 0, args);
         sqlite3 *db = db_open(db_path, false);
-        double lost = metric(db, run.run_id, "lww.lost");
-        double acked = metric(db, run.run_id, "lww.acked");
+        double lost = db_metric(db, run.run_id, "lww.lost");
+        double acked = db_metric(db, run.run_id, "lww.acked");
         int64_t ok_writes = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND f = 'write'"
                                    " AND type = 'ok'", run.run_id, 0);
         db_close(db);
@@ -171,10 +84,10 @@ Test(lww_skew, lost_writes_rise_with_skew)
     const char *db_path = tmp_path("sweep.db");
     double lost[N], acked[N];
     for (size_t i = 0; i < N; i++) {
-        struct run_out run = run_skew(db_path, 1, offsets[i]);
+        struct recorded run = run_skew(db_path, 1, offsets[i]);
         sqlite3 *db = db_open(db_path, false);
-        lost[i] = metric(db, run.run_id, "lww.lost");
-        acked[i] = metric(db, run.run_id, "lww.acked");
+        lost[i] = db_metric(db, run.run_id, "lww.lost");
+        acked[i] = db_metric(db, run.run_id, "lww.acked");
         int64_t violations = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
                                     " AND source = 'oracle:lww'", run.run_id, 0);
         db_close(db);
@@ -208,7 +121,7 @@ Test(lww_skew, lost_writes_rise_with_skew)
 Test(lww_skew, violations_name_the_write_that_won)
 {
     const char *db_path = tmp_path("names.db");
-    struct run_out run = run_skew(db_path, 2, "50ms");
+    struct recorded run = run_skew(db_path, 2, "50ms");
     sqlite3 *db = db_open(db_path, false);
     sqlite3_stmt *s = NULL;
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT v.seq, v.text, e.obj_id FROM violations v"
@@ -253,10 +166,10 @@ Test(lww_skew, violations_name_the_write_that_won)
 Test(lww_skew, a_clock_behind_loses_its_own_writes)
 {
     const char *db_path = tmp_path("behind.db");
-    struct run_out run = run_skew(db_path, 1, "-30ms");
+    struct recorded run = run_skew(db_path, 1, "-30ms");
     sqlite3 *db = db_open(db_path, false);
-    int64_t carol = node_index(db, run.run_id, "carol");
-    double lost = metric(db, run.run_id, "lww.lost");
+    int64_t carol = db_node(db, run.run_id, "carol");
+    double lost = db_metric(db, run.run_id, "lww.lost");
     int64_t not_carol = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
                                " AND source = 'oracle:lww' AND node != ?2", run.run_id, carol);
     int64_t carol_writes = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND node = ?2"
@@ -271,10 +184,10 @@ Test(lww_skew, a_clock_behind_loses_its_own_writes)
 Test(lww_skew, as_shipped_it_loses_writes_and_the_reader_reads)
 {
     const char *db_path = tmp_path("shipped.db");
-    struct run_out run = run_sets(db_path, LWW_SKEW, 1, 1, NULL);
+    struct recorded run = record_run_argv(db_path, source_path(LWW_SKEW), 1, 1, NULL);
     sqlite3 *db = db_open(db_path, false);
-    double lost = metric(db, run.run_id, "lww.lost");
-    int64_t reader = node_index(db, run.run_id, "reader");
+    double lost = db_metric(db, run.run_id, "lww.lost");
+    int64_t reader = db_node(db, run.run_id, "reader");
     int64_t reads = db_int(db, "SELECT count(*) FROM ops WHERE run_id = ?1 AND node = ?2"
                            " AND f = 'read' AND type = 'ok' AND result LIKE '%@%'", run.run_id,
                            reader);
@@ -288,8 +201,9 @@ Test(lww_skew, as_shipped_it_loses_writes_and_the_reader_reads)
 Test(lww_skew, corrupted_messages_are_rejected_not_applied)
 {
     const char *db_path = tmp_path("corrupt.db");
-    const char *sets[] = {"node.carol.clock_offset=0ms", "link.default.corrupt=5%", NULL};
-    struct run_out run = run_sets(db_path, LWW_SKEW, 1, 0, sets);
+    const char *const args[] = {"--set", "node.carol.clock_offset=0ms", "--set",
+                                "link.default.corrupt=5%", NULL};
+    struct recorded run = record_run_argv(db_path, source_path(LWW_SKEW), 1, 0, args);
     sqlite3 *db = db_open(db_path, true);
     db_exec(db, "CREATE TEMP TABLE written AS SELECT e.ref_id || '@' || e.obj_id AS result"
             " FROM events e JOIN annotations a ON a.run_id = e.run_id AND a.seq = e.seq"
@@ -301,8 +215,8 @@ Test(lww_skew, corrupted_messages_are_rejected_not_applied)
                               " (SELECT result FROM written)", run.run_id, 0);
     int64_t rejected = db_int(db, "SELECT count(*) FROM annotations WHERE run_id = ?1"
                               " AND kind = 'note' AND text LIKE 'rejected %'", run.run_id, 0);
-    double lost = metric(db, run.run_id, "lww.lost");
-    double acked = metric(db, run.run_id, "lww.acked");
+    double lost = db_metric(db, run.run_id, "lww.lost");
+    double acked = db_metric(db, run.run_id, "lww.acked");
     db_close(db);
     cr_log_info("corrupt 5%%: %" PRId64 " messages rejected, %.0f writes acknowledged",
                 rejected, acked);
@@ -317,11 +231,11 @@ Test(lww_skew, deterministic_across_processes_and_replay)
 {
     const char *db_path = tmp_path("replay.db");
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct run_out first = run_sets(NULL, LWW_SKEW, seed, 1, NULL);
-        struct run_out second = run_sets(db_path, LWW_SKEW, seed, 1, NULL);
+        struct recorded first = record_run_argv(NULL, source_path(LWW_SKEW), seed, 1, NULL);
+        struct recorded second = record_run_argv(db_path, source_path(LWW_SKEW), seed, 1, NULL);
         cr_assert_eq(first.hash, second.hash, "seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64,
                      seed, first.hash, second.hash);
-        assert_replays(db_path, &second);
+        assert_replay_identical(db_path, &second);
     }
 }
 
@@ -346,13 +260,12 @@ Test(clock_offset_eject, drifting_member_leaves_before_bad_time_is_accepted)
 {
     const char *db_path = tmp_path("eject.db");
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct run_out run = run_sets(db_path, EJECT, seed, 0, NULL);
+        struct recorded run = record_run_argv(db_path, source_path(EJECT), seed, 0, NULL);
         sqlite3 *db = db_open(db_path, false);
-        int64_t bad = db_int(db, "SELECT node FROM nodes WHERE run_id = ?1 AND name = 'member.3'",
-                             run.run_id, 0);
-        cr_assert_eq(metric(db, run.run_id, "guard.ejects"), 1, "seed %" PRIu64, seed);
-        cr_assert_eq(metric(db, run.run_id, "stamps.bad_accepted"), 0, "seed %" PRIu64, seed);
-        double worst = metric(db, run.run_id, "stamps.worst_error_ns");
+        int64_t bad = db_node(db, run.run_id, "member.3");
+        cr_assert_eq(db_metric(db, run.run_id, "guard.ejects"), 1, "seed %" PRIu64, seed);
+        cr_assert_eq(db_metric(db, run.run_id, "stamps.bad_accepted"), 0, "seed %" PRIu64, seed);
+        double worst = db_metric(db, run.run_id, "stamps.worst_error_ns");
         cr_assert_lt(worst, (double)MAX_OFFSET_NS, "seed %" PRIu64 ": a stamp %.0f ns off was"
                      " accepted", seed, worst);
         cr_assert_eq(db_int(db, EJECT_SQL("e.node"), run.run_id, 0), bad,
@@ -400,12 +313,12 @@ Test(clock_offset_eject, drifting_member_leaves_before_bad_time_is_accepted)
 Test(clock_offset_eject, without_eject_bad_time_is_accepted_and_caught)
 {
     const char *db_path = tmp_path("noeject.db");
-    const char *sets[] = {"node.member.eject=false", NULL};
-    struct run_out run = run_sets(db_path, EJECT, 1, 1, sets);
+    const char *const args[] = {"--set", "node.member.eject=false", NULL};
+    struct recorded run = record_run_argv(db_path, source_path(EJECT), 1, 1, args);
     sqlite3 *db = db_open(db_path, false);
-    int64_t bad = node_index(db, run.run_id, "member.3");
-    double bad_accepted = metric(db, run.run_id, "stamps.bad_accepted");
-    double ejects = metric(db, run.run_id, "guard.ejects");
+    int64_t bad = db_node(db, run.run_id, "member.3");
+    double bad_accepted = db_metric(db, run.run_id, "stamps.bad_accepted");
+    double ejects = db_metric(db, run.run_id, "guard.ejects");
     int64_t violations = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
                                 " AND source = 'oracle:stamps'", run.run_id, 0);
     int64_t others = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1"
@@ -424,9 +337,9 @@ Test(clock_offset_eject, without_eject_bad_time_is_accepted_and_caught)
 Test(clock_offset_eject, cut_from_time_its_offset_grows_at_its_drift)
 {
     const char *db_path = tmp_path("slope.db");
-    struct run_out run = run_sets(db_path, EJECT, 1, 0, NULL);
+    struct recorded run = record_run_argv(db_path, source_path(EJECT), 1, 0, NULL);
     sqlite3 *db = db_open(db_path, false);
-    int64_t bad = node_index(db, run.run_id, "member.3");
+    int64_t bad = db_node(db, run.run_id, "member.3");
     /* the drift the fault gave it: the CLOCK_RATE event caused by a fault */
     int64_t drift_ppb = db_int(db, "SELECT arg FROM events WHERE run_id = ?1 AND node = ?2"
                                " AND kind = 'clock_rate' AND detail = 'fault'", run.run_id, bad);
@@ -481,15 +394,15 @@ Test(clock_offset_eject, cut_from_time_its_offset_grows_at_its_drift)
 Test(clock_offset_eject, corrupted_probes_do_not_move_the_verdict)
 {
     const char *db_path = tmp_path("corrupt.db");
-    const char *sets[] = {"link.default.corrupt=5%", NULL};
-    struct run_out run = run_sets(db_path, EJECT, 1, 0, sets);
+    const char *const args[] = {"--set", "link.default.corrupt=5%", NULL};
+    struct recorded run = record_run_argv(db_path, source_path(EJECT), 1, 0, args);
     sqlite3 *db = db_open(db_path, false);
-    int64_t bad = node_index(db, run.run_id, "member.3");
+    int64_t bad = db_node(db, run.run_id, "member.3");
     int64_t rejected = db_int(db, "SELECT count(*) FROM annotations WHERE run_id = ?1"
                               " AND kind = 'note' AND text LIKE 'rejected %'", run.run_id, 0);
-    double ejects = metric(db, run.run_id, "guard.ejects");
-    double bad_accepted = metric(db, run.run_id, "stamps.bad_accepted");
-    double accepted = metric(db, run.run_id, "stamps.accepted");
+    double ejects = db_metric(db, run.run_id, "guard.ejects");
+    double bad_accepted = db_metric(db, run.run_id, "stamps.bad_accepted");
+    double accepted = db_metric(db, run.run_id, "stamps.accepted");
     int64_t ejected = db_int(db, EJECT_SQL("e.node"), run.run_id, 0);
     db_close(db);
     cr_assert_gt(rejected, 50, "only %" PRId64 " corrupted messages noted", rejected);
@@ -502,16 +415,16 @@ Test(clock_offset_eject, corrupted_probes_do_not_move_the_verdict)
 Test(clock_offset_eject, deterministic_across_processes_and_replay)
 {
     const char *db_path = tmp_path("replay.db");
-    const char *no_eject[] = {"node.member.eject=false", NULL};
+    const char *const no_eject[] = {"--set", "node.member.eject=false", NULL};
     for (uint64_t seed = 1; seed <= 2; seed++) {
-        struct run_out first = run_sets(NULL, EJECT, seed, 0, NULL);
-        struct run_out second = run_sets(db_path, EJECT, seed, 0, NULL);
+        struct recorded first = record_run_argv(NULL, source_path(EJECT), seed, 0, NULL);
+        struct recorded second = record_run_argv(db_path, source_path(EJECT), seed, 0, NULL);
         cr_assert_eq(first.hash, second.hash, "seed %" PRIu64 ": %016" PRIx64 " then %016" PRIx64,
                      seed, first.hash, second.hash);
-        assert_replays(db_path, &second);
+        assert_replay_identical(db_path, &second);
     }
-    struct run_out violated = run_sets(db_path, EJECT, 1, 1, no_eject);
-    struct run_out again = run_sets(NULL, EJECT, 1, 1, no_eject);
+    struct recorded violated = record_run_argv(db_path, source_path(EJECT), 1, 1, no_eject);
+    struct recorded again = record_run_argv(NULL, source_path(EJECT), 1, 1, no_eject);
     cr_assert_eq(violated.hash, again.hash);
-    assert_replays(db_path, &violated);
+    assert_replay_identical(db_path, &violated);
 }

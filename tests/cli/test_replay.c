@@ -40,14 +40,7 @@ static void assert_identical(const char *db_path, const struct recorded *rec, bo
 {
     struct spawn_result r;
     replay(&r, db_path, names_run ? rec->run_id : 0);
-    char how[64];
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\nstdout: %s\nstderr: %s", r.cmd,
-              spawn_describe(&r, how, sizeof how), r.out, r.err);
-    char expect[128];
-    snprintf(expect, sizeof expect, "identical: %" PRIu64 " events, hash %016" PRIx64
-             " (run %" PRId64 ",", rec->events, rec->hash, rec->run_id);
-    cr_assert_not_null(strstr(r.out, expect), "%s: expected '%s' in:\n%s", r.cmd, expect,
-                       r.out);
+    assert_says_identical(&r, rec);
     spawn_result_free(&r);
 }
 
@@ -113,15 +106,11 @@ Test(replay, identical_with_overrides)
 Test(replay, identical_with_awkward_overrides_and_the_largest_seed)
 {
     const char *db_path = tmp_path("awkward.db");
-    const char *argv[] = {"run", source_path(UNRELIABLE), "--seed", "9223372036854775807",
-                          "--set", "node.client.arrival=exponential 25ms", "--set",
-                          "scenario.description=it's \"quoted\", with, commas",
-                          "--db", db_path, "--quiet", NULL};
-    struct spawn_result r;
-    spawn_run(&r, NULL, argv);
-    cr_assert(r.has_exited && r.exit_code == 0, "%s: %s", r.cmd, r.err);
-    struct recorded rec = {.run_id = 1, .hash = result_hash(&r), .events = result_events(&r)};
-    spawn_result_free(&r);
+    const char *const args[] = {"--set", "node.client.arrival=exponential 25ms", "--set",
+                                "scenario.description=it's \"quoted\", with, commas", NULL};
+    struct recorded rec = record_run_argv(db_path, source_path(UNRELIABLE),
+                                          UINT64_C(9223372036854775807), 0, args);
+    cr_assert_eq(rec.run_id, 1);
     assert_identical(db_path, &rec, true);
 }
 
@@ -435,26 +424,11 @@ Test(replay, concurrent_writers_to_one_database)
     const char *db_path = tmp_path("shared.db");
     enum { WRITERS = 4 };
     struct spawn_child children[WRITERS];
-    char seeds[WRITERS][8];
-    for (int i = 0; i < WRITERS; i++) {
-        snprintf(seeds[i], sizeof seeds[i], "%d", 20 + i);
-        const char *argv[] = {"run", source_path(UNRELIABLE), "--seed", seeds[i], "--set",
-                              "scenario.duration=60s", "--db", db_path, "--quiet", NULL};
-        cr_assert_eq(spawn_start(&children[i], NULL, argv), 0);
-    }
+    const char *const args[] = {"--set", "scenario.duration=60s", NULL};
+    for (int i = 0; i < WRITERS; i++)
+        record_run_start(&children[i], db_path, source_path(UNRELIABLE), 20 + (uint64_t)i, args);
     struct recorded runs[WRITERS];
-    for (int i = 0; i < WRITERS; i++) {
-        struct spawn_result r;
-        spawn_wait(&children[i], &r, 300);
-        char how[64];
-        cr_assert(r.has_exited && r.exit_code == 0, "%s: %s\n%s", r.cmd,
-                  spawn_describe(&r, how, sizeof how), r.err);
-        runs[i] = (struct recorded){.hash = result_hash(&r), .events = result_events(&r)};
-        char value[256];
-        cr_assert(line_value(r.out, "run", value, sizeof value));
-        cr_assert_eq(sscanf(value, "%" SCNd64, &runs[i].run_id), 1);
-        spawn_result_free(&r);
-    }
+    for (int i = 0; i < WRITERS; i++) runs[i] = record_run_wait(&children[i], db_path, 0);
     for (int i = 0; i < WRITERS; i++) assert_identical(db_path, &runs[i], true);
 }
 

@@ -38,16 +38,8 @@ static struct recorded record(const char *db_path, uint64_t seed, const char *se
 
 static int64_t cause_count(sqlite3 *db, int64_t run_id, const char *cause)
 {
-    sqlite3_stmt *s = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM annotations WHERE run_id = ?1"
-                                    " AND kind = 'timeout_cause' AND text = ?2", -1, &s, NULL),
-                 SQLITE_OK);
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_text(s, 2, cause, -1, SQLITE_STATIC);
-    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
+    return db_int_text(db, "SELECT count(*) FROM annotations WHERE run_id = ?1"
+                       " AND kind = 'timeout_cause' AND text = ?2", run_id, cause, NULL);
 }
 
 Test(scenarios, unreliable_network_labels_all_six_causes)

@@ -13,8 +13,9 @@
  * gc_notice ahead, and follow one sequence whatever the node does; timers of an earlier
  * incarnation never fire across rate changes; claims carry their name; and the new keys
  * at their defaults change no hash.
- * How: small models defined here (public API only) run from scenario texts; an observer
- * records every event. Every run then passes check_run(), which rebuilds each node's
+ * How: small models defined here (public API only) run from scenario texts through the
+ * shared harness (harness.h), whose observer records every event. Every run then passes
+ * check_run(): the stream invariants of check_stream(), and a rebuild of each node's
  * clock independently from the stream, as the design describes it: piecewise linear,
  * a new piece at every CLOCK_RATE (its arg is the new rate), the wall anchor moved by
  * exactly the arg of every CLOCK_STEP (except the leap's, which is a function of true
@@ -40,6 +41,8 @@
 #include "sim/inspect.h"
 #include "sim/internal.h"
 #include "sim/world.h"
+
+#include "harness.h"
 
 __extension__ typedef __int128 i128;
 
@@ -228,49 +231,44 @@ static const struct murphy_model sender_model = {
     .on_timer = sender_on_timer,
 };
 
-/* idle: does nothing (a time server needs no model: its kernel daemon answers). */
-static const struct murphy_model idle_model = {
-    .api_version = MURPHY_API_VERSION,
-    .name = "idle",
-    .summary = "test: does nothing",
-};
-
 static const struct murphy_model *const test_models[] = {
     &ticker_model, &reader_model, &gcsink_model, &sender_model, &idle_model,
 };
 
-static const struct murphy_model_set test_model_set = {
+const struct murphy_model_set test_model_set = {
     .models = test_models,
     .model_count = sizeof test_models / sizeof test_models[0],
 };
 
 /* ===================================================================================
- * Running and recording.
+ * Lookups over the record (more in harness.h).
  * =================================================================================== */
 
-struct logged {
-    struct sim_event ev;
-    char *text; /* the first text of the event (notes, claims), copied; NULL if none */
-};
-
-struct evlog {
-    struct logged *items;
-    size_t count;
-    size_t cap;
-};
-
-static void record_event(void *ctx, const struct sim_event *ev, const struct sim_event_text *text)
+/* Events of one kind (and node) with aux == aux (any aux if aux < 0). */
+static size_t count_aux(const struct run *r, enum sim_event_kind kind, uint32_t node, int aux)
 {
-    struct evlog *log = ctx;
-    if (log->count == log->cap) {
-        log->cap = log->cap ? log->cap * 2 : 1024;
-        log->items = realloc(log->items, log->cap * sizeof *log->items);
-        cr_assert_not_null(log->items);
+    size_t n = 0;
+    for (size_t i = 0; i < r->log.count; i++) {
+        const struct sim_event *ev = &r->log.items[i].ev;
+        n += event_matches(ev, kind, node) && (aux < 0 || ev->aux == (unsigned)aux);
     }
-    struct logged *l = &log->items[log->count++];
-    l->ev = *ev;
-    l->text = text->s[0] ? strdup(text->s[0]) : NULL;
+    return n;
 }
+
+/* The first event of `kind` on `node` at true time t_ns, or NULL. */
+static const struct sim_event *find_at(const struct run *r, enum sim_event_kind kind,
+                                       uint32_t node, int64_t t_ns)
+{
+    for (size_t i = 0; i < r->log.count; i++) {
+        const struct sim_event *ev = &r->log.items[i].ev;
+        if (event_matches(ev, kind, node) && ev->time_ns == t_ns) return ev;
+    }
+    return NULL;
+}
+
+/* ===================================================================================
+ * The clock as the design describes it, rebuilt from the stream.
+ * =================================================================================== */
 
 /* One piece of a node's clock: from t_ns on, both readings advance at 1 + drift_ppb/1e9;
  * raw_wall_ns is the wall reading before the leap policy. */
@@ -291,120 +289,25 @@ struct pause_span {
     int64_t start_ns, end_ns;
 };
 
-struct run {
-    struct sim_scenario scn;
-    struct sim_world *world;
-    struct evlog log;
-    enum sim_run_end end;
-    struct track *tracks;       /* per node, rebuilt by check_clocks */
+/* What check_clocks rebuilt of a run (its run's `derived`): each node's clock, and every
+ * node's pauses. */
+struct rebuilt {
+    uint32_t node_count;
+    struct track *tracks;       /* per node */
     struct pause_span *pauses;  /* all nodes' pauses, with pause_node */
     uint32_t *pause_node;
     size_t pause_count;
 };
 
-#define ANY_NODE (UINT32_MAX - 1)
-
-static void run_setup(struct run *r, const char *text, const char *const *sets, size_t set_count,
-                      uint64_t seed)
+static void rebuilt_free(void *derived)
 {
-    memset(r, 0, sizeof *r);
-    struct sim_diag diag;
-    int rc = sim_scn_load_text("test.ini", text, strlen(text), sets, set_count,
-                               &test_model_set, &r->scn, &diag);
-    char line[2048];
-    sim_diag_format(&diag, line, sizeof line);
-    cr_assert_eq(rc, 0, "scenario should load: %s", line);
-    rc = sim_world_create(&r->scn, seed, &r->world, &diag);
-    cr_assert_eq(rc, 0, "world: %s", diag.message);
-    struct sim_observer obs = {&r->log, record_event};
-    cr_assert_eq(sim_world_add_observer(r->world, &obs), 0);
+    struct rebuilt *rb = derived;
+    for (uint32_t i = 0; rb->tracks && i < rb->node_count; i++) free(rb->tracks[i].pieces);
+    free(rb->tracks);
+    free(rb->pauses);
+    free(rb->pause_node);
+    free(rb);
 }
-
-static void check_run(struct run *r);
-
-static void run_text_set(struct run *r, const char *text, const char *const *sets,
-                         size_t set_count, uint64_t seed)
-{
-    run_setup(r, text, sets, set_count, seed);
-    r->end = sim_world_run(r->world, UINT64_MAX, NULL);
-    check_run(r);
-}
-
-static void run_text(struct run *r, const char *text, uint64_t seed)
-{
-    run_text_set(r, text, NULL, 0, seed);
-}
-
-static void run_free(struct run *r)
-{
-    for (uint32_t i = 0; r->tracks && i < r->scn.node_count; i++) free(r->tracks[i].pieces);
-    free(r->tracks);
-    free(r->pauses);
-    free(r->pause_node);
-    sim_world_destroy(r->world);
-    sim_scn_free(&r->scn);
-    for (size_t i = 0; i < r->log.count; i++) free(r->log.items[i].text);
-    free(r->log.items);
-    memset(r, 0, sizeof *r);
-}
-
-static uint32_t node_named(const struct run *r, const char *name)
-{
-    for (uint32_t i = 0; i < r->scn.node_count; i++)
-        if (strcmp(sim_inspect_node_name(r->world, i), name) == 0) return i;
-    cr_assert_fail("no node named %s", name);
-    return SIM_NODE_NONE;
-}
-
-static bool matches(const struct sim_event *ev, enum sim_event_kind kind, uint32_t node)
-{
-    return ev->kind == kind && (node == ANY_NODE || ev->node == node);
-}
-
-static size_t count_kind(const struct run *r, enum sim_event_kind kind, uint32_t node)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->log.count; i++) n += matches(&r->log.items[i].ev, kind, node);
-    return n;
-}
-
-/* Events of one kind (and node) with aux == aux (any aux if aux < 0). */
-static size_t count_aux(const struct run *r, enum sim_event_kind kind, uint32_t node, int aux)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->log.count; i++) {
-        const struct sim_event *ev = &r->log.items[i].ev;
-        n += matches(ev, kind, node) && (aux < 0 || ev->aux == (unsigned)aux);
-    }
-    return n;
-}
-
-/* The logged events of one kind (and node), in order; caller frees. */
-static const struct logged **select_kind(const struct run *r, enum sim_event_kind kind,
-                                         uint32_t node, size_t *count)
-{
-    const struct logged **out = calloc(r->log.count + 1, sizeof *out);
-    cr_assert_not_null(out);
-    *count = 0;
-    for (size_t i = 0; i < r->log.count; i++)
-        if (matches(&r->log.items[i].ev, kind, node)) out[(*count)++] = &r->log.items[i];
-    return out;
-}
-
-/* The first event of `kind` on `node` at true time t_ns, or NULL. */
-static const struct sim_event *find_at(const struct run *r, enum sim_event_kind kind,
-                                       uint32_t node, int64_t t_ns)
-{
-    for (size_t i = 0; i < r->log.count; i++) {
-        const struct sim_event *ev = &r->log.items[i].ev;
-        if (matches(ev, kind, node) && ev->time_ns == t_ns) return ev;
-    }
-    return NULL;
-}
-
-/* ===================================================================================
- * The clock as the design describes it, rebuilt from the stream.
- * =================================================================================== */
 
 /* floor(a / b) for b > 0, written as "subtract the sign-corrected remainder" */
 static i128 floor_by(i128 a, i128 b)
@@ -472,7 +375,8 @@ static int64_t piece_mono(const struct piece *p, int64_t t_ns)
  * last piece starting at or before t_ns gives it). */
 static int64_t mono_at(const struct run *r, uint32_t node, int64_t t_ns)
 {
-    const struct track *tr = &r->tracks[node];
+    const struct rebuilt *rb = r->derived;
+    const struct track *tr = &rb->tracks[node];
     size_t lo = 0, hi = tr->count; /* the last piece with t <= t_ns is in [lo, hi) */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -491,18 +395,24 @@ static int64_t wall_offset(const struct sim_event *ev) { return ev->wall_ns - W0
 static void check_clocks(struct run *r)
 {
     uint32_t n_nodes = r->scn.node_count;
-    r->tracks = calloc(n_nodes, sizeof *r->tracks);
+    struct rebuilt *rb = calloc(1, sizeof *rb);
+    cr_assert_not_null(rb);
+    cr_assert_null(r->derived, "a run is checked once");
+    r->derived = rb;
+    r->free_derived = rebuilt_free;
+    rb->node_count = n_nodes;
+    rb->tracks = calloc(n_nodes, sizeof *rb->tracks);
     int64_t *last_mono = calloc(n_nodes, sizeof *last_mono);
     int64_t *base_ppb = calloc(n_nodes, sizeof *base_ppb);
     int64_t *pause_open = calloc(n_nodes, sizeof *pause_open);
     bool *is_down = calloc(n_nodes, sizeof *is_down);
-    r->pauses = calloc(r->log.count + 1, sizeof *r->pauses);
-    r->pause_node = calloc(r->log.count + 1, sizeof *r->pause_node);
-    cr_assert(r->tracks && last_mono && base_ppb && pause_open && is_down && r->pauses &&
-              r->pause_node);
+    rb->pauses = calloc(r->log.count + 1, sizeof *rb->pauses);
+    rb->pause_node = calloc(r->log.count + 1, sizeof *rb->pause_node);
+    cr_assert(rb->tracks && last_mono && base_ppb && pause_open && is_down && rb->pauses &&
+              rb->pause_node);
     for (uint32_t i = 0; i < n_nodes; i++) {
         const struct sim_clock_cfg *c = cfg_of(r, i);
-        track_push(&r->tracks[i], (struct piece){0, 0, r->scn.wall_start_ns + c->offset_ns,
+        track_push(&rb->tracks[i], (struct piece){0, 0, r->scn.wall_start_ns + c->offset_ns,
                                                  c->drift_ppb, 0});
         base_ppb[i] = c->drift_ppb;
         pause_open[i] = -1;
@@ -512,7 +422,7 @@ static void check_clocks(struct run *r)
         if (ev->node == SIM_NODE_NONE) continue;
         uint32_t n = ev->node;
         const struct sim_clock_cfg *c = cfg_of(r, n);
-        struct track *tr = &r->tracks[n];
+        struct track *tr = &rb->tracks[n];
         struct piece p = tr->pieces[tr->count - 1];
         cr_assert_geq(ev->time_ns, p.t_ns);
         int64_t mono = piece_mono(&p, ev->time_ns);
@@ -557,8 +467,8 @@ static void check_clocks(struct run *r)
         if (ev->kind == SIM_EV_RESTART) is_down[n] = false;
         if (ev->kind == SIM_EV_RESUME) {
             cr_assert_geq(pause_open[n], 0, "seq %zu: a resume without a pause", k);
-            r->pauses[r->pause_count] = (struct pause_span){pause_open[n], ev->time_ns};
-            r->pause_node[r->pause_count++] = n;
+            rb->pauses[rb->pause_count] = (struct pause_span){pause_open[n], ev->time_ns};
+            rb->pause_node[rb->pause_count++] = n;
             pause_open[n] = -1;
         }
     }
@@ -571,8 +481,9 @@ static void check_clocks(struct run *r)
 /* Each timer fires at the smallest true time T at which its node's monotonic clock has
  * advanced its local delay since it was set; if the node was paused at T, exactly when
  * that pause ended. Never in a later incarnation of its node. */
-static void check_timers(struct run *r)
+static void check_timers(const struct run *r)
 {
+    const struct rebuilt *rb = r->derived;
     uint32_t n_nodes = r->scn.node_count;
     uint32_t *incarnation = calloc(n_nodes, sizeof *incarnation);
     size_t set_cap = r->log.count + 1, set_count = 0;
@@ -611,9 +522,9 @@ static void check_timers(struct run *r)
         }
         if (ev->time_ns == lo) continue;
         bool waited = false;
-        for (size_t p = 0; p < r->pause_count && !waited; p++)
-            waited = r->pause_node[p] == ev->node && r->pauses[p].start_ns <= lo &&
-                     lo <= r->pauses[p].end_ns && ev->time_ns == r->pauses[p].end_ns;
+        for (size_t p = 0; p < rb->pause_count && !waited; p++)
+            waited = rb->pause_node[p] == ev->node && rb->pauses[p].start_ns <= lo &&
+                     lo <= rb->pauses[p].end_ns && ev->time_ns == rb->pauses[p].end_ns;
         cr_assert(waited,
                   "seq %zu node %u: fired at %" PRId64 ", due at %" PRId64 " (not paused)", k,
                   ev->node, ev->time_ns, lo);
@@ -623,26 +534,7 @@ static void check_timers(struct run *r)
     free(set_inc);
 }
 
-static void check_stream(struct run *r)
-{
-    cr_assert_eq(r->log.count, sim_world_event_count(r->world), "the observer saw every event");
-    struct sim_hash *h = sim_hash_create();
-    for (size_t i = 0; i < r->log.count; i++) {
-        const struct sim_event *ev = &r->log.items[i].ev;
-        cr_assert_eq(ev->seq, (uint64_t)i);
-        if (i) cr_assert_geq(ev->time_ns, r->log.items[i - 1].ev.time_ns);
-        cr_assert_leq(ev->time_ns, r->scn.duration_ns);
-        if (ev->node == SIM_NODE_NONE) {
-            cr_assert_eq(ev->mono_ns, 0);
-            cr_assert_eq(ev->wall_ns, 0);
-        }
-        sim_hash_add(h, ev);
-    }
-    cr_assert_eq(sim_hash_value(h), sim_world_hash(r->world));
-    sim_hash_destroy(h);
-}
-
-static void check_run(struct run *r)
+void check_run(struct run *r)
 {
     check_stream(r);
     check_clocks(r);
@@ -692,7 +584,7 @@ Test(clocksync, unsynced_drift_offsets_are_exact_to_the_ns)
                  "clock_offset = -3ms\n",
              1);
     size_t count;
-    const struct logged **samples = select_kind(&r, SIM_EV_CLOCK_SAMPLE, ANY_NODE, &count);
+    const struct logged **samples = select_logged(&r, SIM_EV_CLOCK_SAMPLE, ANY_NODE, &count);
     cr_assert_eq(count, 7u * 24u, "one sample per node per hour");
     for (size_t i = 0; i < count; i++) {
         const struct sim_event *ev = &samples[i]->ev;
@@ -725,7 +617,7 @@ Test(clocksync, unsynced_drift_offsets_are_exact_to_the_ns)
     e = find_at(&r, SIM_EV_CLOCK_SAMPLE, node_named(&r, "frac"), 3 * HOUR_NS);
     cr_assert_eq(e->arg, INT64_C(81000000) - sim_ms(3));
     /* what the model reads is what the event columns say (no jitter configured) */
-    const struct logged **notes = select_kind(&r, SIM_EV_NOTE, ANY_NODE, &count);
+    const struct logged **notes = select_logged(&r, SIM_EV_NOTE, ANY_NODE, &count);
     size_t want = 0; /* a reading every 17 local minutes for a day */
     for (uint32_t n = 0; n < r.scn.node_count; n++)
         want += (size_t)((24 * HOUR_NS + skew_ns(24 * HOUR_NS, cfg_of(&r, n)->drift_ppb)) /
@@ -753,7 +645,7 @@ Test(clocksync, a_drift_fault_changes_the_rate_from_its_instant_with_continuous_
              1);
     uint32_t n = node_named(&r, "n");
     size_t count;
-    const struct logged **rates = select_kind(&r, SIM_EV_CLOCK_RATE, n, &count);
+    const struct logged **rates = select_logged(&r, SIM_EV_CLOCK_RATE, n, &count);
     cr_assert_eq(count, 2u);
     cr_assert_eq(rates[0]->ev.time_ns, sim_s(1));
     cr_assert_eq(rates[0]->ev.aux, SIM_CLOCK_BY_FAULT);
@@ -774,7 +666,7 @@ Test(clocksync, a_drift_fault_changes_the_rate_from_its_instant_with_continuous_
     free(rates);
     /* no reading, model's or event's, ever jumped back or forth: check_clocks held every
      * column to the piecewise clock; the model's readings equal the columns */
-    const struct logged **notes = select_kind(&r, SIM_EV_NOTE, n, &count);
+    const struct logged **notes = select_logged(&r, SIM_EV_NOTE, n, &count);
     cr_assert_geq(count, 13u);
     for (size_t i = 0; i < count; i++) {
         int64_t mono, wall;
@@ -792,7 +684,7 @@ static int64_t fired_at(const struct run *r, uint32_t node, uint64_t tag)
     int64_t at = -1;
     for (size_t i = 0; i < r->log.count; i++) {
         const struct sim_event *ev = &r->log.items[i].ev;
-        if (matches(ev, SIM_EV_TIMER_FIRE, node) && ev->ref == tag) {
+        if (event_matches(ev, SIM_EV_TIMER_FIRE, node) && ev->ref == tag) {
             cr_assert_eq(at, -1, "tag %" PRIu64 " fired twice", tag);
             at = ev->time_ns;
         }
@@ -856,7 +748,7 @@ static const struct sim_event *only_at(const struct run *r, enum sim_event_kind 
     const struct sim_event *found = NULL;
     for (size_t i = 0; i < r->log.count; i++) {
         const struct sim_event *ev = &r->log.items[i].ev;
-        if (!matches(ev, kind, node) || ev->time_ns != t_ns || ev->aux != aux) continue;
+        if (!event_matches(ev, kind, node) || ev->time_ns != t_ns || ev->aux != aux) continue;
         cr_assert_null(found, "two %s events at %" PRId64, sim_event_kind_name(kind), t_ns);
         found = ev;
     }
@@ -1062,7 +954,7 @@ Test(clocksync, step_sync_moves_the_wall_clock_back_and_leaves_monotonic_alone)
     /* what the model reads: at 9 s W0+9.5 s, at 10 s W0+10 s - half a second of wall
      * time for a second, while its monotonic readings advance by exactly 1 s per tick */
     size_t count;
-    const struct logged **notes = select_kind(&r, SIM_EV_NOTE, a, &count);
+    const struct logged **notes = select_logged(&r, SIM_EV_NOTE, a, &count);
     cr_assert_eq(count, 25u);
     for (size_t i = 0; i < count; i++) {
         int64_t mono, wall, t = notes[i]->ev.time_ns;
@@ -1169,7 +1061,7 @@ Test(clocksync, sync_errors_are_uniform_within_clock_sync_error)
                  "clock_sync_every = 1s\n",
              5);
     size_t count;
-    const struct logged **syncs = select_kind(&r, SIM_EV_CLOCK_SYNC, ANY_NODE, &count);
+    const struct logged **syncs = select_logged(&r, SIM_EV_CLOCK_SYNC, ANY_NODE, &count);
     cr_assert_eq(count, 2001u);
     double sum = 0;
     size_t inner = 0;
@@ -1214,7 +1106,7 @@ Test(clocksync, sync_with_a_server_names_it_and_a_partition_cuts_corrections_off
              1);
     uint32_t ts = node_named(&r, "ts"), c = node_named(&r, "c");
     size_t count;
-    const struct logged **syncs = select_kind(&r, SIM_EV_CLOCK_SYNC, c, &count);
+    const struct logged **syncs = select_logged(&r, SIM_EV_CLOCK_SYNC, c, &count);
     size_t before = 0, during = 0, after = 0;
     for (size_t i = 0; i < count; i++) {
         const struct sim_event *ev = &syncs[i]->ev;
@@ -1282,7 +1174,7 @@ Test(clocksync, a_corrupted_time_reply_or_query_is_rejected)
              c3 = node_named(&r, "c3");
     /* every corrupted reply is rejected by its client, naming the server and the message */
     size_t count;
-    const struct logged **syncs = select_kind(&r, SIM_EV_CLOCK_SYNC, c1, &count);
+    const struct logged **syncs = select_logged(&r, SIM_EV_CLOCK_SYNC, c1, &count);
     cr_assert_eq(count, 29u, "answers to queries at 2 s .. 58 s");
     for (size_t i = 0; i < count; i++) {
         const struct sim_event *ev = &syncs[i]->ev;
@@ -1440,7 +1332,7 @@ Test(clocksync, leap_step_drops_the_wall_clock_by_one_second_at_leap_at)
     cr_assert_eq(count_kind(&r, SIM_EV_CLOCK_STEP, plain), 0u);
     /* the model reads 9.75 s, then 9 s: its wall clock went back a second */
     size_t count;
-    const struct logged **notes = select_kind(&r, SIM_EV_NOTE, leaper, &count);
+    const struct logged **notes = select_logged(&r, SIM_EV_NOTE, leaper, &count);
     cr_assert_eq(count, 80u);
     size_t went_back = 0;
     int64_t prev_wall = 0;
@@ -1496,7 +1388,7 @@ Test(clocksync, leap_smear_is_half_a_second_at_leap_at_and_a_whole_one_twelve_ho
     /* never a step back: every wall reading of both nodes is above the one before */
     for (uint32_t n = 0; n < 2; n++) {
         size_t count;
-        const struct logged **notes = select_kind(&r, SIM_EV_NOTE, n, &count);
+        const struct logged **notes = select_logged(&r, SIM_EV_NOTE, n, &count);
         cr_assert_eq(count, 214u);
         for (size_t i = 1; i < count; i++)
             cr_assert_gt(notes[i]->ev.wall_ns, notes[i - 1]->ev.wall_ns);
@@ -1553,7 +1445,7 @@ Test(clocksync, jittered_reads_stay_within_bounds_and_event_columns_are_unjitter
                  "clock_drift = 30ppm\nclock_offset = 1s\n",
              1);
     size_t count;
-    const struct logged **notes = select_kind(&r, SIM_EV_NOTE, ANY_NODE, &count);
+    const struct logged **notes = select_logged(&r, SIM_EV_NOTE, ANY_NODE, &count);
     cr_assert_eq(count, 200u, "10 s + 300 us of local time in 50 ms ticks");
     size_t reads = 0, upper = 0, exact = 0;
     double sum = 0;
@@ -1651,7 +1543,7 @@ Test(clocksync, gc_pauses_are_events_queue_deliveries_and_are_announced_gc_notic
     run_text(&r, gc_text, 2);
     uint32_t svc = node_named(&r, "svc");
     size_t pause_count;
-    const struct logged **pauses = select_kind(&r, SIM_EV_PAUSE, svc, &pause_count);
+    const struct logged **pauses = select_logged(&r, SIM_EV_PAUSE, svc, &pause_count);
     cr_assert_geq(pause_count, 13u, "10 s at one pause per 300..700 ms");
     for (size_t i = 0; i < pause_count; i++) {
         const struct sim_event *p = &pauses[i]->ev;
@@ -1772,7 +1664,7 @@ Test(clocksync, a_notice_waits_out_a_pause_and_is_missed_once_the_gc_began)
              1);
     uint32_t svc = node_named(&r, "svc");
     size_t count;
-    const struct logged **notices = select_kind(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
+    const struct logged **notices = select_logged(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
     cr_assert_eq(count, 7u);
     cr_assert_eq(notices[1]->ev.time_ns, sim_ms(1900), "heard at the resume");
     cr_assert_eq(notices[1]->ev.aux, 0u);
@@ -1792,7 +1684,7 @@ Test(clocksync, a_notice_is_missed_while_paused_and_a_crashed_node_takes_no_gc)
              1);
     uint32_t svc = node_named(&r, "svc");
     size_t count;
-    const struct logged **notices = select_kind(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
+    const struct logged **notices = select_logged(&r, SIM_EV_PAUSE_NOTICE, svc, &count);
     /* the one due at 1.8 s waits for the resume at 2.1 s; the GC began at 2 s: missed */
     int64_t notice_at[] = {800, 2100, 2800, 4800, 5800, 6800};
     cr_assert_eq(count, 6u, "none at 3.8 s: the node was down");
@@ -1806,7 +1698,7 @@ Test(clocksync, a_notice_is_missed_while_paused_and_a_crashed_node_takes_no_gc)
     size_t claims = count_kind(&r, SIM_EV_CLAIM, svc);
     cr_assert_eq(claims, 5u, "the model heard the notices it was free for");
     cr_assert_null(find_at(&r, SIM_EV_CLAIM, svc, sim_ms(2100)));
-    const struct logged **pauses = select_kind(&r, SIM_EV_PAUSE, svc, &count);
+    const struct logged **pauses = select_logged(&r, SIM_EV_PAUSE, svc, &count);
     int64_t pause_at[] = {1000, 1700, 2000, 3000, 5000, 6000, 7000};
     cr_assert_eq(count, 7u, "no GC pause at 4 s: the node was down");
     for (size_t i = 0; i < count; i++) {
@@ -1832,7 +1724,7 @@ Test(clocksync, timers_of_an_old_incarnation_never_fire_across_rate_changes)
              1);
     uint32_t n = node_named(&r, "n");
     size_t count;
-    const struct logged **fires = select_kind(&r, SIM_EV_TIMER_FIRE, n, &count);
+    const struct logged **fires = select_logged(&r, SIM_EV_TIMER_FIRE, n, &count);
     cr_assert_eq(count, 3u, "tag 1 before the crash, the two set at the restart");
     cr_assert_eq(fires[0]->ev.ref, 1u);
     cr_assert_eq(fires[0]->ev.time_ns, sim_ms(600));
@@ -1861,7 +1753,7 @@ Test(clocksync, a_claim_is_an_event_with_its_name_as_text)
                  "claim = true\nnote = false\n",
              1);
     size_t count;
-    const struct logged **claims = select_kind(&r, SIM_EV_CLAIM, ANY_NODE, &count);
+    const struct logged **claims = select_logged(&r, SIM_EV_CLAIM, ANY_NODE, &count);
     cr_assert_eq(count, 10u);
     for (size_t i = 0; i < count; i++) {
         const struct sim_event *ev = &claims[i]->ev;

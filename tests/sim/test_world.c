@@ -5,15 +5,16 @@
  * extra observers change nothing else; budgets, durations and stop_at only cut the same
  * stream short). Separate-process determinism is tested elsewhere.
  * How: small models defined here, using only the public API (murphy/murphy.h), are run
- * from scenario texts through a model set of our own; an observer records every event
- * (and the text of notes, which the models use to report what they saw). Each test then
- * checks the stream against what the design says must happen, at exact true times.
- * Every run, whatever the test, also passes check_run(): dense seqs, non-decreasing
- * times, the hash equal to one recomputed from the observed events, every event's clock
- * readings equal to its node's clock at that instant, a ledger per message (delivered +
- * dropped + still live = 1 + duplicates) and per timer (set = fired + cancelled +
- * pending, plus those a crash killed), and the queue's state at the end (a heap; past
- * the duration when the run ended by time; empty when quiescent).
+ * from scenario texts through a model set of our own by the shared harness (harness.h),
+ * whose observer records every event (and the text of notes, which the models use to
+ * report what they saw). Each test then checks the stream against what the design says
+ * must happen, at exact true times. Every run, whatever the test, also passes
+ * check_run(): the stream invariants of check_stream() (dense seqs, non-decreasing
+ * times, the hash equal to one recomputed from the observed events, ...), every event's
+ * clock readings equal to its node's clock at that instant, a ledger per message
+ * (delivered + dropped + still live = 1 + duplicates) and per timer (set = fired +
+ * cancelled + pending, plus those a crash killed), and the queue's state at the end (a
+ * heap; past the duration when the run ended by time; empty when quiescent).
  * Statistical checks fix their seeds and state their tolerance (binomial, 5 sd). */
 #include <criterion/criterion.h>
 
@@ -28,6 +29,8 @@
 #include "sim/inspect.h"
 #include "sim/internal.h"
 #include "sim/world.h"
+
+#include "harness.h"
 
 /* ===================================================================================
  * Test models: public API only.
@@ -385,144 +388,20 @@ static const struct murphy_model mass_model = {
     .on_start = mass_on_start,
 };
 
-/* idle: does nothing at all. */
-static const struct murphy_model idle_model = {
-    .api_version = MURPHY_API_VERSION,
-    .name = "idle",
-    .summary = "test: does nothing",
-};
-
 static const struct murphy_model *const test_models[] = {
     &sender_model,  &sink_model,         &crashy_model, &crashy_nr_model,
     &probe_model,   &canceller_model,    &inbox_cancel_model, &mass_model,
     &idle_model,    &models_echo_server, &models_client,
 };
 
-static const struct murphy_model_set test_model_set = {
+const struct murphy_model_set test_model_set = {
     .models = test_models,
     .model_count = sizeof test_models / sizeof test_models[0],
 };
 
 /* ===================================================================================
- * Running and recording.
+ * Lookups over the record (more in harness.h).
  * =================================================================================== */
-
-struct logged {
-    struct sim_event ev;
-    char *text; /* the first text of the event (notes), copied; NULL if none */
-};
-
-struct evlog {
-    struct logged *items;
-    size_t count;
-    size_t cap;
-};
-
-static void record_event(void *ctx, const struct sim_event *ev, const struct sim_event_text *text)
-{
-    struct evlog *log = ctx;
-    if (log->count == log->cap) {
-        log->cap = log->cap ? log->cap * 2 : 1024;
-        log->items = realloc(log->items, log->cap * sizeof *log->items);
-        cr_assert_not_null(log->items);
-    }
-    struct logged *l = &log->items[log->count++];
-    l->ev = *ev;
-    l->text = text->s[0] ? strdup(text->s[0]) : NULL;
-}
-
-static void evlog_free(struct evlog *log)
-{
-    for (size_t i = 0; i < log->count; i++) free(log->items[i].text);
-    free(log->items);
-    memset(log, 0, sizeof *log);
-}
-
-struct run {
-    struct sim_scenario scn;
-    struct sim_world *world;
-    struct evlog log;
-    enum sim_run_end end;
-};
-
-#define ANY_NODE (UINT32_MAX - 1)
-
-static void run_setup(struct run *r, const char *text, const char *const *sets, size_t set_count,
-                      uint64_t seed, bool observe)
-{
-    memset(r, 0, sizeof *r);
-    struct sim_diag diag;
-    int rc = sim_scn_load_text("test.ini", text, strlen(text), sets, set_count,
-                               &test_model_set, &r->scn, &diag);
-    char line[2048];
-    sim_diag_format(&diag, line, sizeof line);
-    cr_assert_eq(rc, 0, "scenario should load: %s", line);
-    rc = sim_world_create(&r->scn, seed, &r->world, &diag);
-    cr_assert_eq(rc, 0, "world: %s", diag.message);
-    if (observe) {
-        struct sim_observer obs = {&r->log, record_event};
-        cr_assert_eq(sim_world_add_observer(r->world, &obs), 0);
-    }
-}
-
-static void check_run(struct run *r);
-
-static void run_go(struct run *r, uint64_t stop_at_seq)
-{
-    r->end = sim_world_run(r->world, stop_at_seq, NULL);
-    check_run(r);
-}
-
-static void run_text_set(struct run *r, const char *text, const char *const *sets,
-                         size_t set_count, uint64_t seed)
-{
-    run_setup(r, text, sets, set_count, seed, true);
-    run_go(r, UINT64_MAX);
-}
-
-static void run_text(struct run *r, const char *text, uint64_t seed)
-{
-    run_text_set(r, text, NULL, 0, seed);
-}
-
-static void run_free(struct run *r)
-{
-    sim_world_destroy(r->world);
-    sim_scn_free(&r->scn);
-    evlog_free(&r->log);
-}
-
-static uint32_t node_named(const struct run *r, const char *name)
-{
-    for (uint32_t i = 0; i < sim_inspect_node_count(r->world); i++)
-        if (strcmp(sim_inspect_node_name(r->world, i), name) == 0) return i;
-    cr_assert_fail("no node named %s", name);
-    return SIM_NODE_NONE;
-}
-
-static bool matches(const struct sim_event *ev, enum sim_event_kind kind, uint32_t node)
-{
-    return ev->kind == kind && (node == ANY_NODE || ev->node == node);
-}
-
-static size_t count_kind(const struct run *r, enum sim_event_kind kind, uint32_t node)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->log.count; i++) n += matches(&r->log.items[i].ev, kind, node);
-    return n;
-}
-
-/* The events of one kind (and node), in order; caller frees. */
-static const struct sim_event **select_kind(const struct run *r, enum sim_event_kind kind,
-                                            uint32_t node, size_t *count)
-{
-    const struct sim_event **out = calloc(r->log.count + 1, sizeof *out);
-    cr_assert_not_null(out);
-    *count = 0;
-    for (size_t i = 0; i < r->log.count; i++)
-        if (matches(&r->log.items[i].ev, kind, node)) out[(*count)++] = &r->log.items[i].ev;
-    return out;
-}
 
 /* The event of `kind` whose obj is `obj` (the first one), or NULL. */
 static const struct sim_event *find_obj(const struct run *r, enum sim_event_kind kind,
@@ -564,38 +443,17 @@ static int u64_cmp(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-static void check_stream(struct run *r)
+/* Clocks never change anchor in these scenarios: an event's readings are a function of
+ * its node's clock and its true time. */
+static void check_fixed_clocks(const struct run *r)
 {
-    struct sim_world *w = r->world;
-    cr_assert_eq(r->log.count, sim_world_event_count(w), "the observer saw every event once");
-    struct sim_hash *h = sim_hash_create();
-    size_t clamps = 0, violations = 0;
     for (size_t i = 0; i < r->log.count; i++) {
         const struct sim_event *ev = &r->log.items[i].ev;
-        cr_assert_eq(ev->seq, (uint64_t)i, "seq is the dense execution index");
-        if (i) cr_assert_geq(ev->time_ns, r->log.items[i - 1].ev.time_ns, "seq %zu", i);
-        cr_assert_leq(ev->time_ns, r->scn.duration_ns);
-        cr_assert_lt(ev->kind, SIM_EV_KIND_COUNT);
-        if (ev->node != SIM_NODE_NONE) {
-            cr_assert_lt(ev->node, w->node_count);
-            /* clocks never change anchor in these scenarios: readings are a function of
-             * the node's clock and the event's true time */
-            const struct sim_clock *c = &w->nodes[ev->node].clock;
-            cr_assert_eq(ev->mono_ns, sim__clock_mono_ns(c, ev->time_ns), "seq %zu", i);
-            cr_assert_eq(ev->wall_ns, sim__clock_wall_ns(c, ev->time_ns), "seq %zu", i);
-        } else {
-            cr_assert_eq(ev->mono_ns, 0);
-            cr_assert_eq(ev->wall_ns, 0);
-        }
-        if (ev->peer != SIM_NODE_NONE) cr_assert_lt(ev->peer, w->node_count);
-        clamps += ev->kind == SIM_EV_CLAMP;
-        violations += ev->kind == SIM_EV_VIOLATION;
-        sim_hash_add(h, ev);
+        if (ev->node == SIM_NODE_NONE) continue;
+        const struct sim_clock *c = &r->world->nodes[ev->node].clock;
+        cr_assert_eq(ev->mono_ns, sim__clock_mono_ns(c, ev->time_ns), "seq %zu", i);
+        cr_assert_eq(ev->wall_ns, sim__clock_wall_ns(c, ev->time_ns), "seq %zu", i);
     }
-    cr_assert_eq(sim_hash_value(h), sim_world_hash(w), "the hash covers exactly these events");
-    sim_hash_destroy(h);
-    cr_assert_eq(clamps, sim_world_clamp_count(w));
-    cr_assert_eq(violations, sim_world_violation_count(w));
 }
 
 /* Each message id: delivered + dropped + copies still live = 1 + duplicates. */
@@ -713,9 +571,10 @@ static void check_queue_at_end(struct run *r)
     }
 }
 
-static void check_run(struct run *r)
+void check_run(struct run *r)
 {
     check_stream(r);
+    check_fixed_clocks(r);
     check_message_ledger(r);
     check_timer_ledger(r);
     check_queue_at_end(r);
@@ -980,9 +839,10 @@ Test(sim_world, a_pause_queues_deliveries_and_timers_until_resume_in_arrival_ord
     cr_assert_eq(evs[5]->arg, sim_ms(600));
     /* the timer that came due before the pause fired on time */
     const struct sim_event *early = NULL;
-    for (size_t i = 0; i < r.log.count; i++)
-        if (matches(&r.log.items[i].ev, SIM_EV_TIMER_FIRE, sink) && r.log.items[i].ev.ref == 2)
-            early = &r.log.items[i].ev;
+    for (size_t i = 0; i < r.log.count; i++) {
+        const struct sim_event *ev = &r.log.items[i].ev;
+        if (event_matches(ev, SIM_EV_TIMER_FIRE, sink) && ev->ref == 2) early = ev;
+    }
     cr_assert_not_null(early);
     cr_assert_lt(early->time_ns, sim_ms(500));
     free(send);
