@@ -982,14 +982,16 @@ Test(clocksync, step_sync_moves_the_wall_clock_back_and_leaves_monotonic_alone)
  * 1 - frac((T - s) * 35e-6), so a clock re-anchored there would read 1 ns less at T. */
 Test(clocksync, a_step_leaves_monotonic_readings_and_pending_timers_exactly_alone)
 {
-    static const char *const text =
-        "[scenario]\nduration = 2s\nclock_sample = 250ms\n"
-        "[node.n]\nmodel = ticker\nfixed = 3\nfirst = 1s\ngap = 250ms\nclock_drift = 35ppm\n"
-        "clock_sync = step\nclock_sync_every = 1200ms\nclock_sync_error = 3ms\n"
-        "[faults]\n%s";
+/* a literal, so that -Wformat=2 can check it at every optimisation level */
+#define STEP_TEXT                                                                          \
+    "[scenario]\nduration = 2s\nclock_sample = 250ms\n"                                    \
+    "[node.n]\nmodel = ticker\nfixed = 3\nfirst = 1s\ngap = 250ms\nclock_drift = 35ppm\n"  \
+    "clock_sync = step\nclock_sync_every = 1200ms\nclock_sync_error = 3ms\n"                \
+    "[faults]\n%s"
     char stepped[1024], plain[1024];
-    snprintf(stepped, sizeof stepped, text, "s = at 500022145ns step n by 1ms\n");
-    snprintf(plain, sizeof plain, text, "");
+    snprintf(stepped, sizeof stepped, STEP_TEXT, "s = at 500022145ns step n by 1ms\n");
+    snprintf(plain, sizeof plain, STEP_TEXT, "");
+#undef STEP_TEXT
     struct run a, b;
     run_text(&a, stepped, 1);
     run_text(&b, plain, 1);
@@ -1773,22 +1775,23 @@ Test(clocksync, a_claim_is_an_event_with_its_name_as_text)
 
 Test(clocksync, clock_sample_zero_and_the_new_keys_at_their_defaults_change_nothing)
 {
-    static const char *const body =
-        "[link.default]\ndelay = exponential 3ms\nloss = 2%%\n"
-        "[node.t]\nmodel = ticker\nchain = 500\nmax_delay = 20ms\nclock_drift = 35ppm\n%s"
-        "[node.tx]\nmodel = sender\ntarget = rx\nperiod = 5ms\n"
-        "[node.rx]\nmodel = gcsink\n%s"
-        "[faults]\nboom = at 2s crash rx for 500ms\n";
+/* a literal, so that -Wformat=2 can check it at every optimisation level */
+#define DEFAULTS_BODY                                                                      \
+    "[link.default]\ndelay = exponential 3ms\nloss = 2%%\n"                                 \
+    "[node.t]\nmodel = ticker\nchain = 500\nmax_delay = 20ms\nclock_drift = 35ppm\n%s"     \
+    "[node.tx]\nmodel = sender\ntarget = rx\nperiod = 5ms\n"                               \
+    "[node.rx]\nmodel = gcsink\n%s"                                                       \
+    "[faults]\nboom = at 2s crash rx for 500ms\n"
     static const char *const defaults =
         "clock_offset = 0ns\nclock_jitter = 0ns\nclock_leap = none\nclock_sync = none\n"
         "clock_sync_every = 64s\nclock_slew_max = 500ppm\nclock_step_threshold = 128ms\n";
     char plain[2048], keyed[2048];
     snprintf(plain, sizeof plain, "[scenario]\nduration = 5s\n%s", "");
     size_t used = strlen(plain);
-    snprintf(plain + used, sizeof plain - used, body, "", "");
+    snprintf(plain + used, sizeof plain - used, DEFAULTS_BODY, "", "");
     snprintf(keyed, sizeof keyed, "[scenario]\nduration = 5s\nclock_sample = 0s\n");
     used = strlen(keyed);
-    snprintf(keyed + used, sizeof keyed - used, body, defaults,
+    snprintf(keyed + used, sizeof keyed - used, DEFAULTS_BODY, defaults,
              "gc_every = none\ngc_pause = none\n");
     for (uint64_t seed = 1; seed <= 5; seed++) {
         struct run a, b;
@@ -1801,4 +1804,5 @@ Test(clocksync, clock_sample_zero_and_the_new_keys_at_their_defaults_change_noth
         run_free(&a);
         run_free(&b);
     }
+#undef DEFAULTS_BODY
 }
