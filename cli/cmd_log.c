@@ -20,7 +20,7 @@ static const char usage[] =
     "  --kind KIND   only this kind: send deliver drop duplicate corrupt enqueue timer\n"
     "                timer_set timer_cancel work work_done fault crash restart pause resume\n"
     "                invoke complete timeout note violation clamp start clock_step\n"
-    "                clock_rate clock_sync clock_sample claim pause_notice\n"
+    "                clock_rate clock_sync clock_sample claim pause_notice suspect trust\n"
     "  --from TIME, --to TIME   a true-time window, e.g. --from 10s --to 10.5s\n"
     "  --clocks      also print each event's local monotonic and wall-clock readings\n"
     "  --order true  execution order (the default): by true time, ties in the order the\n"
@@ -219,6 +219,8 @@ static void print_what(const struct sim_event *ev, const struct an_nodes *nodes)
     case SIM_EV_CLOCK_SAMPLE:
         printf("wall offset %s%s", ev->arg >= 0 ? "+" : "", an_format_time(ev->arg, t, sizeof t));
         break;
+    case SIM_EV_SUSPECT: printf("suspects %s", peer); break;
+    case SIM_EV_TRUST: printf("trusts %s again", peer); break;
     case SIM_EV_CLAIM: printf("a=%" PRId64 " b=%" PRId64, (int64_t)ev->obj, (int64_t)ev->ref); break;
     case SIM_EV_PAUSE_NOTICE:
         printf("pause of %s in %s (%s)", an_format_time((int64_t)ev->obj, t, sizeof t),

@@ -25,7 +25,8 @@ static const char *const kind_names[SIM_EV_KIND_COUNT] = {
     [SIM_EV_CLAMP] = "clamp",          [SIM_EV_CLOCK_STEP] = "clock_step",
     [SIM_EV_CLOCK_RATE] = "clock_rate", [SIM_EV_CLOCK_SYNC] = "clock_sync",
     [SIM_EV_CLOCK_SAMPLE] = "clock_sample", [SIM_EV_CLAIM] = "claim",
-    [SIM_EV_PAUSE_NOTICE] = "pause_notice",
+    [SIM_EV_PAUSE_NOTICE] = "pause_notice", [SIM_EV_SUSPECT] = "suspect",
+    [SIM_EV_TRUST] = "trust",
 };
 
 static const char *const clock_cause_names[SIM_CLOCK_CAUSE_COUNT] = {

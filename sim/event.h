@@ -57,6 +57,8 @@ enum sim_event_kind {
                             model tells the oracles it did (murphy_claim) */
     SIM_EV_PAUSE_NOTICE, /* node obj=the planned pause's length arg=ns until it starts,
                             aux=1 (missed) if the node was busy or paused until the pause */
+    SIM_EV_SUSPECT,      /* node=the detector peer=the node it now suspects */
+    SIM_EV_TRUST,        /* node=the detector peer=the node it trusts again */
     SIM_EV_KIND_COUNT
 };
 

@@ -664,3 +664,13 @@ void sim__node_pause_notice(struct sim_world *world, uint32_t node)
     struct sim_inbox_item item = {SIM_INBOX_NOTICE, 0, n->gc_start_ns, n->gc_pause_ns};
     if (sim__ring_push(&n->inbox, &item) != 0) world->is_out_of_memory = true;
 }
+
+static void verdict(struct murphy_node *n, enum sim_event_kind kind, uint32_t peer)
+{
+    SIM_ASSERT(n->is_in_callback);
+    SIM_ASSERT(peer < n->world->node_count); /* a model bug, not input */
+    sim__emit(n->world, kind, n->index, peer, 0, 0, 0, 0, NULL);
+}
+
+void murphy_suspect(struct murphy_node *n, uint32_t peer) { verdict(n, SIM_EV_SUSPECT, peer); }
+void murphy_trust(struct murphy_node *n, uint32_t peer) { verdict(n, SIM_EV_TRUST, peer); }

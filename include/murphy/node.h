@@ -109,6 +109,12 @@ void murphy_op_complete(struct murphy_node *node, uint64_t op_id, enum murphy_op
 void murphy_timeout(struct murphy_node *node, uint64_t msg_id);
 /* Free text for the log (copied). */
 void murphy_note(struct murphy_node *node, const char *text);
+/* A failure detector's verdicts, for detector-quality measures (analysis/): this node
+ * now suspects `peer` of having failed, or trusts it again. Each call is an event; the
+ * measures count changes only (suspecting a node already suspected changes nothing).
+ * Every node starts out trusting every peer, and again after it restarts. */
+void murphy_suspect(struct murphy_node *node, uint32_t peer);
+void murphy_trust(struct murphy_node *node, uint32_t peer);
 /* Tells the oracles (checks/) what the protocol just did, in its own terms: a lease
  * granted (holder, token), a write accepted (token, version), a timestamp chosen. The
  * name says what a and b mean; oracles match on it. Recorded with the event. */
