@@ -206,8 +206,9 @@ static int load_metrics(sqlite3 *db, const struct an_run *run, struct an_report 
                         size_t err_bytes)
 {
     sqlite3_stmt *s;
-    if (prepare(db, "SELECT name, value, unit FROM metrics WHERE run_id=?1 ORDER BY rowid", run,
-                &s, err, err_bytes) != 0)
+    /* the ops.* accumulator metrics are the operations table above, shown once */
+    if (prepare(db, "SELECT name, value, unit FROM metrics WHERE run_id=?1 AND"
+                " substr(name, 1, 4) <> 'ops.' ORDER BY rowid", run, &s, err, err_bytes) != 0)
         return -1;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -9,6 +9,7 @@
 
 #include "checks/cause.h"
 #include "checks/oracle.h"
+#include "analysis/metrics.h"
 #include "models/models.h"
 #include "sim/world.h"
 
@@ -95,6 +96,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 struct run_state {
     struct sim_recorder *rec;
     struct oracle_set *oracles;
+    struct an_accs *accs;
     bool is_quiet;
 };
 
@@ -135,6 +137,8 @@ static int finish(struct sim_world *world, struct run_state *st, enum sim_run_en
 {
     struct sim_recorder *rec = st->rec;
     oracle_set_finish(st->oracles, sim_world_now_ns(world));
+    struct an_metric_sink sink = {st, oracle_metric};
+    an_accs_finish(st->accs, sim_world_now_ns(world), &sink);
     uint64_t violations =
         sim_world_violation_count(world) + oracle_set_violation_count(st->oracles);
     const char *status = status_of(end, violations);
@@ -214,7 +218,9 @@ int cmd_run(int argc, char **argv)
     struct cause_oracle *oracle = cause_oracle_create(label_cause, &st);
     struct oracle_report report = {&st, oracle_violation, oracle_metric};
     st.oracles = oracle_set_create(&report, &scn);
-    if (!st.oracles) {
+    struct an_run_shape shape = {scn.node_count, scn.duration_ns};
+    st.accs = an_accs_create(&shape);
+    if (!st.oracles || !st.accs) {
         cause_oracle_destroy(oracle);
         oracle = NULL;
     }
@@ -237,6 +243,8 @@ int cmd_run(int argc, char **argv)
         sim_world_add_observer(world, &oracle_obs);
         struct sim_observer oracles_obs = oracle_set_observer(st.oracles);
         sim_world_add_observer(world, &oracles_obs);
+        struct sim_observer accs_obs = an_accs_observer(st.accs);
+        sim_world_add_observer(world, &accs_obs);
         cli_catch_signals();
         if (!a.is_quiet)
             fprintf(stderr, "murphy: running %s (%s), seed %" PRIu64 "\n", scn.name, path, a.seed);
@@ -258,6 +266,7 @@ int cmd_run(int argc, char **argv)
     sim_rec_close(st.rec);
     cause_oracle_destroy(oracle);
     oracle_set_destroy(st.oracles);
+    an_accs_destroy(st.accs);
     sim_world_destroy(world);
     sim_scn_free(&scn);
     return status;
