@@ -5,20 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_rstat.h>
 
 #include "sim/assert.h"
 #include "sim/u64map.h"
 
 #define F_NAME_BYTES 48
 
+#define QUANTILE_COUNT 4
+static const double quantile_p[QUANTILE_COUNT] = {0.5, 0.9, 0.99, 0.999};
+static const char *const quantile_names[QUANTILE_COUNT] = {"p50_ns", "p90_ns", "p99_ns",
+                                                           "p999_ns"};
+
 struct f_stats {
     char f[F_NAME_BYTES];
     uint64_t ok, fail, info;
-    double *latency_ns;       /* ok latencies, in completion order until finish sorts them */
-    size_t latency_count, latency_cap;
-    uint64_t latencies_dropped;
+    gsl_rstat_quantile_workspace *quantile[QUANTILE_COUNT]; /* allocated at the first ok */
+    double latency_max_ns;
+    bool has_failed;          /* a workspace could not be allocated: no quantiles */
 };
 
 struct open_op {
@@ -30,7 +34,6 @@ struct acc_ops {
     struct f_stats f[AN_OPS_F_MAX + 1]; /* the last is "other" */
     uint32_t f_count;
     struct sim_u64map open;             /* op id -> struct open_op * */
-    uint64_t latency_total;
 };
 
 static void *create(const struct an_run_shape *shape)
@@ -49,24 +52,16 @@ static uint32_t f_index(struct acc_ops *a, const char *f)
     return a->f_count++;
 }
 
-static void add_latency(struct acc_ops *a, struct f_stats *st, double latency_ns)
+static void add_latency(struct f_stats *st, double latency_ns)
 {
-    if (a->latency_total >= AN_OPS_LATENCIES_MAX) {
-        st->latencies_dropped++;
-        return;
-    }
-    if (st->latency_count == st->latency_cap) {
-        size_t cap = st->latency_cap ? st->latency_cap * 2 : 1024;
-        double *grown = realloc(st->latency_ns, cap * sizeof *grown);
-        if (!grown) {
-            st->latencies_dropped++; /* reported, never a wrong quantile */
-            return;
+    if (st->ok == 1) /* the first: the workspaces */
+        for (int i = 0; i < QUANTILE_COUNT; i++) {
+            st->quantile[i] = gsl_rstat_quantile_alloc(quantile_p[i]);
+            st->has_failed = st->has_failed || !st->quantile[i];
         }
-        st->latency_ns = grown;
-        st->latency_cap = cap;
-    }
-    st->latency_ns[st->latency_count++] = latency_ns;
-    a->latency_total++;
+    if (latency_ns > st->latency_max_ns) st->latency_max_ns = latency_ns;
+    for (int i = 0; i < QUANTILE_COUNT && !st->has_failed; i++)
+        gsl_rstat_quantile_add(latency_ns, st->quantile[i]);
 }
 
 static void on_event(void *self, const struct sim_event *ev, const struct sim_event_text *text)
@@ -86,7 +81,7 @@ static void on_event(void *self, const struct sim_event *ev, const struct sim_ev
     switch (ev->aux) {
     case 0 /* MURPHY_OP_OK */:
         st->ok++;
-        add_latency(a, st, (double)(ev->time_ns - op->invoke_ns));
+        add_latency(st, (double)(ev->time_ns - op->invoke_ns));
         break;
     case 1 /* MURPHY_OP_FAIL */: st->fail++; break;
     default: st->info++; break;
@@ -104,8 +99,6 @@ static void count_open_as_info(void *ctx, uint64_t key, void *value)
 
 static void report_f(const struct f_stats *st, const struct an_metric_sink *sink)
 {
-    static const char *const q_names[4] = {"p50_ns", "p90_ns", "p99_ns", "p999_ns"};
-    static const double q[4] = {0.5, 0.9, 0.99, 0.999};
     char name[F_NAME_BYTES + 32];
     snprintf(name, sizeof name, "ops.%s.ok", st->f);
     sink->metric(sink->ctx, name, (double)st->ok, "count");
@@ -113,20 +106,13 @@ static void report_f(const struct f_stats *st, const struct an_metric_sink *sink
     sink->metric(sink->ctx, name, (double)st->fail, "count");
     snprintf(name, sizeof name, "ops.%s.info", st->f);
     sink->metric(sink->ctx, name, (double)st->info, "count");
-    if (st->latencies_dropped) {
-        snprintf(name, sizeof name, "ops.%s.latencies_dropped", st->f);
-        sink->metric(sink->ctx, name, (double)st->latencies_dropped, "count");
-        return;
-    }
-    if (!st->latency_count) return;
-    for (int i = 0; i < 4; i++) {
-        snprintf(name, sizeof name, "ops.%s.%s", st->f, q_names[i]);
-        sink->metric(sink->ctx, name,
-                     gsl_stats_quantile_from_sorted_data(st->latency_ns, 1, st->latency_count, q[i]),
-                     "ns");
+    if (!st->ok || st->has_failed) return; /* no latency, or no memory: say nothing wrong */
+    for (int i = 0; i < QUANTILE_COUNT; i++) {
+        snprintf(name, sizeof name, "ops.%s.%s", st->f, quantile_names[i]);
+        sink->metric(sink->ctx, name, gsl_rstat_quantile_get(st->quantile[i]), "ns");
     }
     snprintf(name, sizeof name, "ops.%s.max_ns", st->f);
-    sink->metric(sink->ctx, name, st->latency_ns[st->latency_count - 1], "ns");
+    sink->metric(sink->ctx, name, st->latency_max_ns, "ns");
 }
 
 static void finish(void *self, int64_t end_ns, const struct an_metric_sink *sink)
@@ -139,7 +125,6 @@ static void finish(void *self, int64_t end_ns, const struct an_metric_sink *sink
         if (i >= a->f_count && i != AN_OPS_F_MAX) continue;
         if (i == AN_OPS_F_MAX && !(st->ok + st->fail + st->info)) continue;
         if (i == AN_OPS_F_MAX) snprintf(st->f, F_NAME_BYTES, "other");
-        if (st->latency_count) gsl_sort(st->latency_ns, 1, st->latency_count);
         report_f(st, sink);
     }
 }
@@ -157,7 +142,9 @@ static void destroy(void *self)
     if (!a) return;
     sim_u64map_each_sorted(&a->open, free_op, NULL);
     sim_u64map_free(&a->open);
-    for (uint32_t i = 0; i <= AN_OPS_F_MAX; i++) free(a->f[i].latency_ns);
+    for (uint32_t i = 0; i <= AN_OPS_F_MAX; i++)
+        for (int q = 0; q < QUANTILE_COUNT; q++)
+            if (a->f[i].quantile[q]) gsl_rstat_quantile_free(a->f[i].quantile[q]);
     free(a);
 }
 

@@ -1,12 +1,15 @@
 /* tests/cli/test_metrics.c - proves that the run's accumulators (analysis/metrics.h),
- * computed live while the world runs, agree exactly with the same numbers computed
- * afterwards from the record: for every f of every run, ops.F.ok/fail/info equal the
- * counts in the `ops` table, and ops.F.p50_ns .. max_ns equal GSL's quantiles over the
- * `ops` table's ok latencies (the report's method), to the last bit.
+ * computed live while the world runs, agree exactly with the same accumulators fed the
+ * recorded run afterwards (analysis/feed.h): the same metrics, in the same order, equal
+ * to the last bit. And that they say what they mean: for every f, ops.F.ok/fail/info
+ * equal the counts of the `ops` table and ops.F.max_ns its largest ok latency; the
+ * running quantiles (P-square) are within 5% of the exact ones over the same latencies
+ * (P-square's error on smooth, unimodal samples of thousands is well under 1%; 5% leaves
+ * room for the heavy-tailed p99.9 of a few thousand samples).
  * How: real runs of three scenarios with different op mixes (echo requests with timeouts,
- * lease read-modify-writes, LWW writes), recorded in separate processes; the check reads
- * the record with the SQLite C API and recomputes with gsl_sort and
- * gsl_stats_quantile_from_sorted_data. A liveness floor: each run has ok operations. */
+ * lease read-modify-writes, LWW writes), recorded in separate processes; the test reads
+ * the record with the SQLite C API and replays it in-process. A liveness floor: each run
+ * has ok operations. */
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
@@ -17,7 +20,68 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "analysis/db.h"
+#include "analysis/feed.h"
+#include "analysis/metrics.h"
 #include "spawn.h"
+
+#define METRICS_MAX 256
+
+struct metric_list {
+    char names[METRICS_MAX][96];
+    double values[METRICS_MAX];
+    size_t count;
+};
+
+static void collect(void *ctx, const char *name, double value, const char *unit)
+{
+    (void)unit;
+    struct metric_list *m = ctx;
+    cr_assert_lt(m->count, (size_t)METRICS_MAX);
+    snprintf(m->names[m->count], sizeof m->names[0], "%s", name);
+    m->values[m->count++] = value;
+}
+
+/* The accumulators fed the recorded run equal, metric for metric, what the run stored. */
+static void assert_replay_equals_live(const char *db_path, int64_t run_id)
+{
+    char err[AN_ERR_BYTES];
+    struct an_db *adb = NULL;
+    cr_assert_eq(an_db_open(db_path, &adb, err, sizeof err), 0, "%s", err);
+    struct an_run run;
+    cr_assert_eq(an_run_load(adb, run_id, &run, err, sizeof err), 0, "%s", err);
+    struct an_run_shape shape = {0, run.duration_ns};
+    struct an_accs *accs = an_accs_create(&shape);
+    cr_assert_not_null(accs);
+    struct sim_observer obs = an_accs_observer(accs);
+    cr_assert_eq(an_feed_run(adb, &run, &obs, err, sizeof err), 0, "%s", err);
+    struct metric_list replayed = {.count = 0};
+    struct an_metric_sink sink = {&replayed, collect};
+    an_accs_finish(accs, run.end_ns, &sink);
+    an_accs_destroy(accs);
+    an_run_free(&run);
+    an_db_close(adb);
+
+    sqlite3 *db = db_open(db_path, false);
+    sqlite3_stmt *s = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id=?1 AND"
+                                    " substr(name, 1, 4) = 'ops.' ORDER BY rowid", -1, &s, NULL),
+                 SQLITE_OK);
+    sqlite3_bind_int64(s, 1, run_id);
+    size_t i = 0;
+    for (; sqlite3_step(s) == SQLITE_ROW; i++) {
+        cr_assert_lt(i, replayed.count, "the record has more ops metrics than the replay");
+        cr_assert_str_eq((const char *)sqlite3_column_text(s, 0), replayed.names[i]);
+        double live = sqlite3_column_double(s, 1);
+        cr_assert(live == replayed.values[i], "%s: live %.17g, replayed %.17g",
+                  replayed.names[i], live, replayed.values[i]);
+    }
+    sqlite3_finalize(s);
+    db_close(db);
+    cr_assert_eq(i, replayed.count, "the replay gave %zu metrics, the record %zu",
+                 replayed.count, i);
+    cr_assert_gt(i, 0u);
+}
 
 TestSuite(metrics, .init = tmp_setup, .fini = tmp_teardown);
 
@@ -55,12 +119,14 @@ static double *ok_latencies(sqlite3 *db, int64_t run_id, const char *f, size_t *
 }
 
 static void assert_metric(sqlite3 *db, int64_t run_id, const char *f, const char *what,
-                          double expected)
+                          double expected, double relative_tolerance)
 {
     char name[128];
     snprintf(name, sizeof name, "ops.%s.%s", f, what);
     double live = db_metric(db, run_id, name);
-    cr_assert(live == expected, "%s: live %.17g, from the record %.17g", name, live, expected);
+    double gap = live > expected ? live - expected : expected - live;
+    cr_assert(gap <= relative_tolerance * expected, "%s: live %.17g, from the record %.17g",
+              name, live, expected);
 }
 
 /* Every f of the run: live metrics equal what the record gives. Returns ok ops in all. */
@@ -78,25 +144,26 @@ static int64_t check_run(const char *db_path, int64_t run_id)
         char f[64];
         snprintf(f, sizeof f, "%s", (const char *)sqlite3_column_text(s, 0));
         f_count++;
-        assert_metric(db, run_id, f, "ok", (double)count_ops(db, run_id, f, "ok"));
-        assert_metric(db, run_id, f, "fail", (double)count_ops(db, run_id, f, "fail"));
-        assert_metric(db, run_id, f, "info", (double)count_ops(db, run_id, f, "info"));
+        assert_metric(db, run_id, f, "ok", (double)count_ops(db, run_id, f, "ok"), 0);
+        assert_metric(db, run_id, f, "fail", (double)count_ops(db, run_id, f, "fail"), 0);
+        assert_metric(db, run_id, f, "info", (double)count_ops(db, run_id, f, "info"), 0);
         size_t n;
         double *lat = ok_latencies(db, run_id, f, &n);
         ok_total += (int64_t)n;
-        for (int i = 0; n && i < 4; i++)
+        for (int i = 0; n >= 1000 && i < 4; i++)
             assert_metric(db, run_id, f, q_names[i],
-                          gsl_stats_quantile_from_sorted_data(lat, 1, n, q[i]));
-        if (n) assert_metric(db, run_id, f, "max_ns", lat[n - 1]);
+                          gsl_stats_quantile_from_sorted_data(lat, 1, n, q[i]), 0.05);
+        if (n) assert_metric(db, run_id, f, "max_ns", lat[n - 1], 0);
         free(lat);
     }
     sqlite3_finalize(s);
     db_close(db);
     cr_assert_gt(f_count, 0, "run %" PRId64 " recorded no operations", run_id);
+    assert_replay_equals_live(db_path, run_id);
     return ok_total;
 }
 
-Test(metrics, live_op_metrics_equal_the_record_for_echo_requests)
+Test(metrics, live_op_metrics_equal_the_replayed_record_for_echo_requests)
 {
     const char *db_path = tmp_path("m.db");
     struct recorded rec = record_run(db_path, source_path("scenarios/unreliable-network.ini"), 3,
@@ -104,7 +171,7 @@ Test(metrics, live_op_metrics_equal_the_record_for_echo_requests)
     cr_assert_gt(check_run(db_path, rec.run_id), 1000, "a liveness floor: ok operations");
 }
 
-Test(metrics, live_op_metrics_equal_the_record_for_lease_and_lww_writes)
+Test(metrics, live_op_metrics_equal_the_replayed_record_for_lease_and_lww_writes)
 {
     const char *db_path = tmp_path("m.db");
     const char *scenarios[] = {"scenarios/lease-gc-pause.ini", "scenarios/lww-skew.ini"};
