@@ -15,6 +15,7 @@ static const struct murphy_model *const builtin[] = {
     &models_clock_guard,
     &models_cache_server,
     &models_cache_client,
+    &models_rtx_client,
 };
 
 static const struct murphy_model_set builtin_set = {
