@@ -12,6 +12,8 @@ static const char usage[] =
     "  replay DB       re-run a recorded run and check it is identical, event by event\n"
     "  log DB          print a recorded run's events\n"
     "  report DB       a recorded run's numbers: messages by fate, latencies, timeout causes\n"
+    "  sweep SCENARIO  run a grid of settings x seeds in-process; metrics per point\n"
+    "  merge OUT IN... fold the shards of a sweep (sweep --shard K/N) into one\n"
     "  list            the scenarios (and with --models the models) murphy knows\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
@@ -24,13 +26,14 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run},       {"replay", cmd_replay}, {"log", cmd_log},
-    {"report", cmd_report}, {"list", cmd_list},
+    {"report", cmd_report}, {"list", cmd_list},     {"sweep", cmd_sweep},
+    {"merge", cmd_merge},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
-    "why", "sweep", "search", "shrink", "check", "extract", "timeline", "export", "plot",
-    "compare", "merge", "explain",
+    "why", "search", "shrink", "check", "extract", "timeline", "export", "plot",
+    "compare", "explain",
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,84 @@
+/* cli/sweep.h - what `murphy sweep` and `murphy merge` share: a sweep's identity, its rows
+ * (one per grid point x seed: hash, status, metrics), their storage in the sweep tables of
+ * a record (docs/record.md) and the table printed from them.
+ *
+ * Every aggregate is computed from rows sorted by (point, seed) and summed in that order,
+ * so a sweep merged from shards prints and stores exactly what one process would. */
+#ifndef CLI_SWEEP_H
+#define CLI_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SWEEP_NAME_BYTES 96
+#define SWEEP_UNIT_BYTES 24
+#define SWEEP_STATUS_BYTES 16
+
+struct sweep_metric {
+    char name[SWEEP_NAME_BYTES];
+    char unit[SWEEP_UNIT_BYTES];
+    double value;
+};
+
+struct sweep_row {
+    uint32_t point;
+    uint64_t seed;
+    uint64_t event_hash;
+    uint64_t event_count;
+    int64_t end_ns; /* simulated time the run reached */
+    uint64_t violations;
+    char status[SWEEP_STATUS_BYTES]; /* "ok", "violated", "incomplete" */
+    size_t metric_count;
+    struct sweep_metric *metrics; /* owned, in the order the run reported them */
+};
+
+/* What makes two shards parts of the same sweep (all compared by merge), and what the
+ * table and the re-run commands need. Strings are owned. */
+struct sweep_spec {
+    char *scenario;       /* the scenario's name */
+    char *scenario_path;  /* as found when the sweep ran; used in re-run commands */
+    char *scenario_text;  /* the file's bytes */
+    char *base_overrides; /* the fixed --set arguments, one per line */
+    char *grid;           /* the swept --set arguments as given, one per line */
+    char *seeds;          /* the --seeds argument */
+    uint32_t point_count;
+    uint32_t seed_count;
+    char **point_overrides; /* point_count entries: that point's K=V settings, one per line */
+};
+
+void sweep_spec_free(struct sweep_spec *spec);
+void sweep_rows_free(struct sweep_row *rows, size_t row_count);
+/* Sorts by (point, seed). */
+void sweep_rows_sort(struct sweep_row *rows, size_t row_count);
+
+/* Stores spec and rows as a new sweep (`shard` says which slice: "1/1", "2/4", "merged")
+ * in one transaction; the file becomes a schema-1 record if it is not one. Returns an exit
+ * status (message printed). */
+int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const char *shard,
+                      const struct sweep_row *rows, size_t row_count, int64_t *sweep_id);
+/* Reads the newest sweep of a database, rows sorted. Returns an exit status. */
+int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_row **rows,
+                     size_t *row_count);
+
+/* The per-point table: runs and violations, then per metric mean (summed over seeds in
+ * seed order), min and max. */
+void sweep_print_table(FILE *out, const struct sweep_spec *spec, const struct sweep_row *rows,
+                       size_t row_count);
+/* The same table in full precision as CSV. Returns an exit status. */
+int sweep_write_csv(const char *path, const struct sweep_spec *spec,
+                    const struct sweep_row *rows, size_t row_count);
+/* `murphy run SCENARIO --seed S --set BASE... --set POINT...` for one row. */
+void sweep_print_rerun(FILE *out, const struct sweep_spec *spec, const struct sweep_row *row);
+/* The point with the most violations (and its first violated seed's re-run), or says
+ * none broke anything. */
+void sweep_print_worst(FILE *out, const struct sweep_spec *spec, const struct sweep_row *rows,
+                       size_t row_count);
+
+/* The table (unless quiet), the worst point, the run count and, when wall_s >= 0, the
+ * cost in wall seconds per simulated day. */
+int cli_sweep_summary(FILE *out, const struct sweep_spec *spec, const struct sweep_row *rows,
+                      size_t row_count, double wall_s, bool is_quiet);
+
+#endif
