@@ -11,6 +11,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "assert.h"
+#include "empirical.h"
 #include "units.h"
 
 struct dist_name {
@@ -29,7 +30,7 @@ static const struct dist_name dist_names[] = {
 
 static const char *const dist_usage =
     "expected one of: constant D | uniform LOW HIGH | normal MEAN SD | lognormal MEDIAN "
-    "SIGMA | pareto SCALE ALPHA | exponential MEAN (durations with units)";
+    "SIGMA | pareto SCALE ALPHA | exponential MEAN | empirical FILE (durations with units)";
 
 static int parse_shape(const char *word, double *shape, char *err, size_t err_bytes)
 {
@@ -108,6 +109,10 @@ char *sim_dist_format(const struct sim_dist *dist, char *out, size_t out_bytes)
     case SIM_DIST_LOGNORMAL: snprintf(out, out_bytes, "lognormal %s %.17g", a, dist->shape); break;
     case SIM_DIST_PARETO: snprintf(out, out_bytes, "pareto %s %.17g", a, dist->shape); break;
     case SIM_DIST_EXPONENTIAL: snprintf(out, out_bytes, "exponential %s", a); break;
+    case SIM_DIST_EMPIRICAL:
+        snprintf(out, out_bytes, "empirical %s xxh3:%016llx", dist->table->path,
+                 (unsigned long long)dist->table->file_hash);
+        break;
     }
     return out;
 }
@@ -150,6 +155,7 @@ int64_t sim_dist_sample_ns(const struct sim_dist *dist, gsl_rng *rng, bool *is_c
     case SIM_DIST_LOGNORMAL: x = gsl_ran_lognormal(rng, log(a), dist->shape); break;
     case SIM_DIST_PARETO: x = gsl_ran_pareto(rng, dist->shape, a); break;
     case SIM_DIST_EXPONENTIAL: x = gsl_ran_exponential(rng, a); break;
+    case SIM_DIST_EMPIRICAL: x = (double)sim_empirical_sample_ns(dist->table, rng); break;
     }
     return sim_delay_round(x, is_clamped);
 }
@@ -172,6 +178,7 @@ double sim_dist_mean_ns(const struct sim_dist *dist)
     case SIM_DIST_PARETO: return dist->shape > 1.0 ? dist->shape * a / (dist->shape - 1.0)
                                                    : INFINITY;
     case SIM_DIST_EXPONENTIAL: return a;
+    case SIM_DIST_EMPIRICAL: return dist->table->mean_ns;
     }
     return 0.0;
 }

@@ -3,7 +3,8 @@
  * Text forms (durations need units; shapes are plain numbers):
  *   constant 2ms | uniform 1ms 5ms | normal 5ms 1ms (mean, sd; truncated at 0)
  *   lognormal 2ms 0.5 (median, sigma of the log) | pareto 1ms 1.5 (scale, alpha)
- *   exponential 2ms (mean)
+ *   exponential 2ms (mean) | empirical FILE (measured samples; loaded by the scenario
+ *   loader, not by sim_dist_parse, since a file belongs to the scenario's directory)
  * Every sample goes through sim_delay_round, the one place a real-valued delay becomes
  * whole nanoseconds: rounded to nearest, clamped to [0, SIM_DELAY_NS_MAX], and the clamp
  * reported so heavy tails can neither overflow time nor hide. */
@@ -27,7 +28,10 @@ enum sim_dist_kind {
     SIM_DIST_LOGNORMAL,
     SIM_DIST_PARETO,
     SIM_DIST_EXPONENTIAL,
+    SIM_DIST_EMPIRICAL, /* measured samples (sim/empirical.h); the scenario owns the table */
 };
+
+struct sim_empirical;
 
 struct sim_dist {
     enum sim_dist_kind kind;
@@ -35,6 +39,7 @@ struct sim_dist {
                       exponential mean */
     int64_t b_ns;  /* uniform high, normal sd */
     double shape;  /* lognormal sigma, pareto alpha */
+    const struct sim_empirical *table; /* empirical: borrowed from the scenario */
 };
 
 /* Parses text as above; returns 0, or -1 with a reason in err. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "assert.h"
+#include "empirical.h"
 #include "units.h"
 
 #define DEFAULT_MAX_EVENTS UINT64_C(1000000000)
@@ -89,9 +90,53 @@ static int parse_duration(struct loader *ld, const struct sim_ini_entry *e, int6
     return parse_units(ld, e, SIM_UNIT_DURATION, lo, hi, range, ns);
 }
 
+/* `empirical FILE`: the table for FILE, loaded once per scenario (relative to the
+ * scenario file's directory) and shared by every key that names it. */
+static int parse_empirical(struct loader *ld, const struct sim_ini_entry *e, const char *file,
+                           struct sim_dist *dist)
+{
+    struct sim_scenario *scn = ld->scn;
+    for (size_t i = 0; i < scn->empirical_count; i++)
+        if (strcmp(scn->empiricals[i]->path, file) == 0) {
+            *dist = (struct sim_dist){.kind = SIM_DIST_EMPIRICAL, .table = scn->empiricals[i]};
+            return 0;
+        }
+    char dir[1024];
+    const char *slash = strrchr(scn->path, '/');
+    size_t dir_bytes = slash ? (size_t)(slash - scn->path) : 0;
+    if (dir_bytes >= sizeof dir) return entry_error(ld, e, "has a scenario path too long%s", "");
+    memcpy(dir, scn->path, dir_bytes);
+    dir[dir_bytes] = '\0';
+    if (slash && dir_bytes == 0) snprintf(dir, sizeof dir, "/");
+    struct sim_empirical **grown =
+        realloc(scn->empiricals, (scn->empirical_count + 1) * sizeof *grown);
+    if (!grown) return sim_diag_set(ld->diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    scn->empiricals = grown;
+    struct sim_diag inner;
+    int rc = sim_empirical_load(file, dir, &scn->empiricals[scn->empirical_count], &inner);
+    if (rc != 0) {
+        /* both places: the samples file's line, and the scenario key that named it */
+        char where[SIM_DIAG_MESSAGE_MAX];
+        sim_diag_format(&inner, where, sizeof where);
+        return entry_error(ld, e, "names samples that cannot be used: %s", where);
+    }
+    *dist = (struct sim_dist){.kind = SIM_DIST_EMPIRICAL,
+                              .table = scn->empiricals[scn->empirical_count++]};
+    return 0;
+}
+
 static int parse_dist(struct loader *ld, const struct sim_ini_entry *e, struct sim_dist *dist)
 {
     char err[512];
+    if (strncmp(e->value, "empirical", 9) == 0 && (e->value[9] == ' ' || e->value[9] == '\t' ||
+                                                   e->value[9] == '\0')) {
+        char buf[SIM_EMPIRICAL_PATH_BYTES + 16], *w[3] = {0};
+        snprintf(buf, sizeof buf, "%s", e->value);
+        if (strlen(e->value) >= sizeof buf || sim_split_words(buf, w, 3) != 2)
+            return entry_error(ld, e, "expected 'empirical FILE' (one file of measured samples, "
+                               "one duration per line), got '%.60s'", e->value);
+        return parse_empirical(ld, e, w[1], dist);
+    }
     if (sim_dist_parse(e->value, dist, err, sizeof err) != 0) return entry_error(ld, e, "%s", err);
     return 0;
 }
@@ -984,6 +1029,8 @@ void sim_scn_free(struct sim_scenario *scn)
     free(scn->link_rules);
     free(scn->faults);
     for (size_t i = 0; scn->overrides && i < scn->override_count; i++) free(scn->overrides[i]);
+    for (size_t i = 0; i < scn->empirical_count; i++) sim_empirical_free(scn->empiricals[i]);
+    free(scn->empiricals);
     free(scn->overrides);
     free(scn->path);
     free(scn->text);

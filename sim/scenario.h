@@ -164,6 +164,8 @@ struct sim_scenario {
     struct sim_fault *faults;  /* in file order, expansions after their source */
     uint32_t fault_count;
     char **overrides;          /* the --set arguments, in order */
+    struct sim_empirical **empiricals; /* sample tables, one per distinct file named */
+    size_t empirical_count;
     size_t override_count;
 };
 
