@@ -5,10 +5,12 @@
 
 #include <stdlib.h>
 
+#include "acc_detector.h"
 #include "acc_ops.h"
 
 static const struct an_acc_def *const acc_defs[] = {
     &an_acc_ops,
+    &an_acc_detector,
 };
 #define ACC_DEF_COUNT (sizeof acc_defs / sizeof acc_defs[0])
 

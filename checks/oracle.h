@@ -4,7 +4,8 @@
  * what only the simulator knows: true time, and the claims models make about what their
  * protocol did (murphy_claim: a lease granted, a write accepted, a timestamp chosen).
  * It reports violations, each at the event that completes it and naming the other events
- * involved by seq, and at the end a few metrics (counts that a test or a sweep reads).
+ * involved by seq, annotations beside single events (the truth behind a verdict), and at
+ * the end a few metrics (counts that a test or a sweep reads).
  * Oracles change nothing: their violations go to the record and the exit status, never
  * into the event stream, so a run's hash is the same with or without them.
  *
@@ -26,6 +27,9 @@ struct oracle_report {
     void (*violation)(void *ctx, const struct sim_event *at, const char *oracle,
                       const char *text);
     void (*metric)(void *ctx, const char *name, double value, const char *unit);
+    /* A note about event `at` (borrowed), recorded beside it: kind names what is said
+     * ("suspect_truth"), text is what (copied by the callee). NULL: annotations dropped. */
+    void (*annotate)(void *ctx, const struct sim_event *at, const char *kind, const char *text);
 };
 
 /* One oracle. `self` is what create returned; NULL from create means out of memory. */

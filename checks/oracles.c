@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "detector.h"
 #include "lease.h"
 #include "lww.h"
 #include "sim/assert.h"
@@ -19,6 +20,7 @@ static const struct oracle_def *const oracle_defs[] = {
     &oracle_lww,
     &oracle_stamps,
     &oracle_cache,
+    &oracle_detector,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 
@@ -43,13 +45,21 @@ static void forward_metric(void *ctx, const char *name, double value, const char
     if (set->outer.metric) set->outer.metric(set->outer.ctx, name, value, unit);
 }
 
+static void forward_annotate(void *ctx, const struct sim_event *at, const char *kind,
+                             const char *text)
+{
+    struct oracle_set *set = ctx;
+    if (set->outer.annotate) set->outer.annotate(set->outer.ctx, at, kind, text);
+}
+
 struct oracle_set *oracle_set_create(const struct oracle_report *report,
                                      const struct sim_scenario *scn)
 {
     struct oracle_set *set = calloc(1, sizeof *set);
     if (!set) return NULL;
     set->outer = *report;
-    set->counting = (struct oracle_report){set, count_violation, forward_metric};
+    set->counting =
+        (struct oracle_report){set, count_violation, forward_metric, forward_annotate};
     for (size_t i = 0; i < ORACLE_DEF_COUNT; i++) {
         set->selves[i] = oracle_defs[i]->create(&set->counting, scn);
         if (!set->selves[i]) {

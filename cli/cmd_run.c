@@ -119,6 +119,13 @@ static void oracle_metric(void *ctx, const char *name, double value, const char 
     if (st->rec) sim_rec_metric(st->rec, name, value, unit);
 }
 
+static void oracle_annotate(void *ctx, const struct sim_event *at, const char *kind,
+                            const char *text)
+{
+    struct run_state *st = ctx;
+    if (st->rec) sim_rec_annotate(st->rec, at->seq, at->node, kind, text);
+}
+
 static void label_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id, enum cause c)
 {
     (void)msg_id;
@@ -216,7 +223,7 @@ int cmd_run(int argc, char **argv)
     struct run_state st = {.is_quiet = a.is_quiet};
     struct sim_world *world = NULL;
     struct cause_oracle *oracle = cause_oracle_create(label_cause, &st);
-    struct oracle_report report = {&st, oracle_violation, oracle_metric};
+    struct oracle_report report = {&st, oracle_violation, oracle_metric, oracle_annotate};
     st.oracles = oracle_set_create(&report, &scn);
     struct an_run_shape shape = {scn.node_count, scn.duration_ns};
     st.accs = an_accs_create(&shape);

@@ -498,7 +498,8 @@ static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, struc
         return cli_exit_for(rc);
     }
     struct run_sink sink = {row, false};
-    struct oracle_report report = {&sink, on_violation, on_metric};
+    /* a sweep keeps summaries: no annotations */
+    struct oracle_report report = {&sink, on_violation, on_metric, NULL};
     struct oracle_set *oracles = oracle_set_create(&report, &scn);
     struct an_run_shape shape = {scn.node_count, scn.duration_ns};
     struct an_accs *accs = an_accs_create(&shape);

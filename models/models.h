@@ -18,6 +18,8 @@ extern const struct murphy_model models_clock_guard;
 extern const struct murphy_model models_cache_server;
 extern const struct murphy_model models_cache_client;
 extern const struct murphy_model models_rtx_client;
+extern const struct murphy_model models_fd_heartbeat;
+extern const struct murphy_model models_fd_monitor;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -16,6 +16,8 @@ static const struct murphy_model *const builtin[] = {
     &models_cache_server,
     &models_cache_client,
     &models_rtx_client,
+    &models_fd_heartbeat,
+    &models_fd_monitor,
 };
 
 static const struct murphy_model_set builtin_set = {

@@ -28,11 +28,20 @@ static void on_metric(void *ctx, const char *name, double value, const char *uni
     f->metric_value[f->metric_count++] = value;
 }
 
+static void on_annotate(void *ctx, const struct sim_event *at, const char *kind,
+                        const char *text)
+{
+    struct feed *f = ctx;
+    f->annotation_count++;
+    f->last_annotation_seq = at->seq;
+    snprintf(f->last_annotation, sizeof f->last_annotation, "%s: %s", kind, text);
+}
+
 void feed_open(struct feed *f, const struct oracle_def *def, const char *scenario_text)
 {
     memset(f, 0, sizeof *f);
     f->def = def;
-    f->report = (struct oracle_report){f, on_violation, on_metric};
+    f->report = (struct oracle_report){f, on_violation, on_metric, on_annotate};
     if (scenario_text) {
         struct sim_diag diag;
         cr_assert_eq(sim_scn_load_text("t.ini", scenario_text, strlen(scenario_text), NULL, 0,

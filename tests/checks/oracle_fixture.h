@@ -24,6 +24,9 @@ struct feed {
     size_t violation_count;
     uint64_t last_seq; /* of the last violation */
     char last_text[1024];
+    size_t annotation_count;
+    uint64_t last_annotation_seq;
+    char last_annotation[128]; /* "kind: text" */
     size_t metric_count;
     char metric_name[FEED_METRICS_MAX][64];
     double metric_value[FEED_METRICS_MAX];
