@@ -6,9 +6,11 @@
 #include <stdlib.h>
 
 #include "acc_ops.h"
+#include "acc_queue.h"
 
 static const struct an_acc_def *const acc_defs[] = {
     &an_acc_ops,
+    &an_acc_queue,
 };
 #define ACC_DEF_COUNT (sizeof acc_defs / sizeof acc_defs[0])
 

@@ -17,6 +17,8 @@ extern const struct murphy_model models_time_server;
 extern const struct murphy_model models_clock_guard;
 extern const struct murphy_model models_cache_server;
 extern const struct murphy_model models_cache_client;
+extern const struct murphy_model models_queue_server;
+extern const struct murphy_model models_load;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -15,6 +15,8 @@ static const struct murphy_model *const builtin[] = {
     &models_clock_guard,
     &models_cache_server,
     &models_cache_client,
+    &models_queue_server,
+    &models_load,
 };
 
 static const struct murphy_model_set builtin_set = {
