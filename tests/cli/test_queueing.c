@@ -22,9 +22,9 @@
  * warm-up: SE 1.4%), rho 0.8 2 seeds x 600 s (0.86 million: SE 1.0%), rho 0.5 one seed of
  * 600 s (0.27 million: SE 0.5%). Runs use --no-db (the metrics are printed) and take a
  * few seconds each in the optimized build. Under the sanitizers (MURPHY_TEST_SANITIZED)
- * runs are 20 s, far too few customers for 5%: only liveness and the bounds that hold for
- * any sample are checked (customers served, sojourn at least the service it contains on
- * average, the mean within a factor 2, p50 < p99). */
+ * runs are 20 s and one seed, far too few customers for 5%: only liveness and loose
+ * bounds are checked (customers served at the Poisson rate, no rejection, the mean within
+ * a factor 2 of theory, p50 < p99). */
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
