@@ -7,10 +7,12 @@
 
 #include "acc_detector.h"
 #include "acc_ops.h"
+#include "acc_queue.h"
 
 static const struct an_acc_def *const acc_defs[] = {
     &an_acc_ops,
     &an_acc_detector,
+    &an_acc_queue,
 };
 #define ACC_DEF_COUNT (sizeof acc_defs / sizeof acc_defs[0])
 

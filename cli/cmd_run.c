@@ -27,7 +27,8 @@ static const char usage[] =
     "  --set K=V       override any scenario key, e.g. --set link.default.loss=5%\n"
     "                  (K is SECTION.KEY; the section may contain dots: link.a->b.loss)\n"
     "  --db FILE       the database to append the run to; default murphy.db\n"
-    "  --no-db         record nothing (the hash is the same either way)\n"
+    "  --no-db         record nothing (the hash is the same either way); the run's\n"
+    "                  metrics are printed as `metric: NAME VALUE UNIT` lines instead\n"
     "  --stop-at SEQ   stop at the step that emits event SEQ; the run is incomplete. Under\n"
     "                  a debugger, `break sim_debug_break` stops just before SEQ is emitted\n"
     "  --quiet         print only the hash line and the reproducing command\n"
@@ -117,6 +118,11 @@ static void oracle_metric(void *ctx, const char *name, double value, const char 
 {
     struct run_state *st = ctx;
     if (st->rec) sim_rec_metric(st->rec, name, value, unit);
+    /* with --no-db nothing else keeps them: printed, exactly (%.17g round-trips) */
+    else if (!st->is_quiet) {
+        char safe[1024];
+        printf("metric: %s %.17g %s\n", cli_safe(name, safe, sizeof safe), value, unit);
+    }
 }
 
 static void oracle_annotate(void *ctx, const struct sim_event *at, const char *kind,

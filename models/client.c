@@ -6,7 +6,8 @@
  * loop: `concurrency` processes each issue one operation, wait for its end, think for
  * `think_time`, and issue the next. Every operation goes into the history (murphy_op_*):
  * `ok` when a valid reply came, `info` when every attempt timed out (it may or may not
- * have happened), `fail` when the client could not even send it (window full).
+ * have happened), `fail` when the client could not even send it (window full) or the
+ * server answered "busy" (its queue was full, C6).
  *
  * Servers are picked round robin over the target group by operation number. With
  * honour_drain (off by default), a server that announced a pause ("draining", CONTROL
@@ -20,7 +21,9 @@
  * C3 a reply whose payload is not what was sent (corruption) is rejected and noted;
  * C4 a drain message that is malformed, comes from outside the target group or is older
  * than the latest one heard from its server is ignored; C5 a server is skipped only while
- * its latest drain message says draining and its announced time (plus grace) runs. */
+ * its latest drain message says draining and its announced time (plus grace) runs;
+ * C6 a "busy" reply (the server's queue was full: backpressure) to an open attempt ends
+ * the operation `fail` with result "busy": the server certainly did not perform it. */
 #include "models.h"
 
 #include <stdio.h>
@@ -35,6 +38,7 @@
 #define CLIENT_DRAIN_GRACE_NS INT64_C(50000000)
 #define CLIENT_ATTEMPTS_MAX 8u
 #define CLIENT_PAYLOAD_BYTES_MAX 256u
+#define CLIENT_BUSY_HEADER_BYTES 12u /* op id and attempt, as make_payload writes them */
 #define TAG_ARRIVAL (UINT64_C(1) << 63)
 #define TAG_THINK (UINT64_C(1) << 62) /* | process */
 
@@ -241,6 +245,16 @@ static void on_drain_message(struct murphy_node *node, const struct murphy_msg *
     s->until_mono_ns = murphy_mono_ns(node) + m.away_ns + CLIENT_DRAIN_GRACE_NS;
 }
 
+/* C6: a server that turned the request away (models/queue_server.c) answers the first
+ * CLIENT_BUSY_HEADER_BYTES of it followed by "BUSY"; no echo has that form, since an
+ * echo is at least 16 bytes of a pattern that never spells "BUSY". */
+static bool is_busy_reply(const struct murphy_msg *msg, const unsigned char *expected)
+{
+    return msg->payload_bytes == CLIENT_BUSY_HEADER_BYTES + 4 &&
+           memcmp(msg->payload, expected, CLIENT_BUSY_HEADER_BYTES) == 0 &&
+           memcmp((const unsigned char *)msg->payload + CLIENT_BUSY_HEADER_BYTES, "BUSY", 4) == 0;
+}
+
 static void client_on_message(struct murphy_node *node, const struct murphy_msg *msg)
 {
     struct client_volatile *v = murphy_volatile(node);
@@ -260,6 +274,11 @@ static void client_on_message(struct murphy_node *node, const struct murphy_msg 
             unsigned char expected[CLIENT_PAYLOAD_BYTES_MAX];
             size_t bytes = make_payload(node, &sent, expected);
             if (msg->payload_bytes != bytes || memcmp(msg->payload, expected, bytes) != 0) {
+                if (is_busy_reply(msg, expected)) { /* C6 */
+                    murphy_timer_cancel(node, op->timer);
+                    finish_op(node, slot, MURPHY_OP_FAIL, "busy");
+                    return;
+                }
                 murphy_note(node, "rejected a corrupted reply");
                 return;
             }

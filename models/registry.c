@@ -18,6 +18,8 @@ static const struct murphy_model *const builtin[] = {
     &models_rtx_client,
     &models_fd_heartbeat,
     &models_fd_monitor,
+    &models_queue_server,
+    &models_load,
 };
 
 static const struct murphy_model_set builtin_set = {
