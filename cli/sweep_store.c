@@ -178,8 +178,8 @@ static bool column_copy(sqlite3_stmt *s, int col, char *out, size_t out_bytes)
     return true;
 }
 
-int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_row **rows_out,
-                     size_t *row_count_out)
+int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *spec,
+                     struct sweep_row **rows_out, size_t *row_count_out)
 {
     memset(spec, 0, sizeof *spec);
     *rows_out = NULL;
@@ -198,17 +198,20 @@ int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_
     int64_t id = 0;
     if (sqlite3_prepare_v2(db, "SELECT id, scenario, scenario_path, scenario_text,"
                                " base_overrides, grid, seeds, point_count, seed_count"
-                               " FROM sweeps ORDER BY id DESC LIMIT 1",
+                               " FROM sweeps WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         cli_error("%s: no sweeps in it (%s)", db_path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return CLI_EXIT_USAGE;
     }
+    sqlite3_bind_int64(s, 1, sweep_id);
     if (sqlite3_step(s) != SQLITE_ROW) {
-        cli_error("%s: no sweeps in it", db_path);
+        if (sweep_id) cli_error("%s: no sweep %" PRId64 " in it", db_path, sweep_id);
+        else cli_error("%s: no sweeps in it", db_path);
         status = CLI_EXIT_USAGE;
     } else {
         id = sqlite3_column_int64(s, 0);
+        spec->id = id;
         spec->scenario = column_dup(s, 1);
         spec->scenario_path = column_dup(s, 2);
         spec->scenario_text = column_dup(s, 3);
