@@ -29,6 +29,7 @@ struct sweep_row {
     uint64_t event_count;
     int64_t end_ns; /* simulated time the run reached */
     uint64_t violations;
+    int64_t run_id; /* with --full: the run recorded in `runs`; else 0 */
     char status[SWEEP_STATUS_BYTES]; /* "ok", "violated", "incomplete" */
     size_t metric_count;
     struct sweep_metric *metrics; /* owned, in the order the run reported them */
