@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,13 +496,17 @@ static void on_metric(void *ctx, const char *name, double value, const char *uni
 {
     struct run_sink *sink = ctx;
     struct sweep_row *row = sink->row;
+    if (sink->rec) sim_rec_metric(sink->rec, name, value, unit);
+    /* NaN is a metric undefined for this run (a mean over no samples): SQLite would store
+     * it as NULL, which sweep_metrics refuses. Left out, so the table says "(not every
+     * seed)" and merged shards still equal one process. */
+    if (isnan(value)) return;
     struct sweep_metric *grown = realloc(row->metrics, (row->metric_count + 1) * sizeof *grown);
     if (!grown) {
         sink->is_out_of_memory = true;
         return;
     }
     row->metrics = grown;
-    if (sink->rec) sim_rec_metric(sink->rec, name, value, unit);
     struct sweep_metric *m = &row->metrics[row->metric_count++];
     snprintf(m->name, sizeof m->name, "%s", name);
     snprintf(m->unit, sizeof m->unit, "%s", unit);
