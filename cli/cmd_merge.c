@@ -72,7 +72,7 @@ int cmd_merge(int argc, char **argv)
         struct sweep_spec shard;
         struct sweep_row *rows = NULL;
         size_t count = 0;
-        status = sweep_store_read(argv[i], &shard, &rows, &count);
+        status = sweep_store_read(argv[i], 0, &shard, &rows, &count);
         if (status != CLI_EXIT_OK) break;
         const char *why = i == 2 ? NULL : mismatch(&spec, &shard);
         if (why) {

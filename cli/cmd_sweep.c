@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "analysis/metrics.h"
+#include "checks/cause.h"
 #include "checks/oracle.h"
 #include "models/models.h"
 #include "sim/units.h"
@@ -33,7 +35,7 @@
 
 static const char usage[] =
     "usage: murphy sweep SCENARIO --set KEY=SPEC... --seeds A..B [--jobs J] [--shard K/N]\n"
-    "                    [--db FILE] [--csv FILE] [--commands] [--quiet]\n"
+    "                    [--db FILE] [--full] [--csv FILE] [--commands] [--quiet]\n"
     "\n"
     "Runs SCENARIO at every point of a grid of settings, once per seed, in-process and\n"
     "without recording events: each run's oracles and accumulators are fed live, and its\n"
@@ -51,6 +53,10 @@ static const char usage[] =
     "  --shard K/N     run only slice K of N (round-robin over point x seed) and store it;\n"
     "                  fold the slices with `murphy merge OUT.db IN.db...`\n"
     "  --db FILE       where the sweep is stored; default murphy.db\n"
+    "  --full          also record every event of every run in --db, as `murphy run`\n"
+    "                  would (one run per point x seed, listed in sweep_full_runs), so any\n"
+    "                  of them can be read with log, report and replay; without it only\n"
+    "                  the summaries are kept\n"
     "  --csv FILE      also write the whole table, in full precision\n"
     "  --commands      print the `murphy run` command that re-runs each (point, seed)\n"
     "  --quiet         print only the summary lines, not the table\n"
@@ -84,6 +90,7 @@ struct sweep_args {
     const char *csv_path;
     bool is_printing_commands;
     bool is_quiet;
+    bool is_full;
 };
 
 struct plan {
@@ -138,6 +145,8 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
             a->is_printing_commands = true;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             a->is_quiet = true;
+        } else if (strcmp(argv[i], "--full") == 0) {
+            a->is_full = true;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             cli_error("sweep: unknown option '%s' (see murphy sweep --help)", argv[i]);
             status = CLI_EXIT_USAGE;
@@ -456,19 +465,42 @@ static size_t point_overrides(const struct plan *plan, uint32_t point, const cha
 
 struct run_sink {
     struct sweep_row *row;
+    struct sim_recorder *rec; /* --full: what `murphy run` records; else NULL */
     bool is_out_of_memory;
 };
 
 static void on_violation(void *ctx, const struct sim_event *at, const char *oracle,
                          const char *text)
 {
-    (void)ctx, (void)at, (void)oracle, (void)text; /* counted by the oracle set */
+    struct run_sink *sink = ctx; /* counted by the oracle set; recorded with --full */
+    char source[64];
+    snprintf(source, sizeof source, "oracle:%s", oracle);
+    if (sink->rec) sim_rec_violation(sink->rec, at, source, text);
+}
+
+static void on_annotate(void *ctx, const struct sim_event *at, const char *kind,
+                        const char *text)
+{
+    struct run_sink *sink = ctx;
+    if (sink->rec) sim_rec_annotate(sink->rec, at->seq, at->node, kind, text);
+}
+
+static void on_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id, enum cause c)
+{
+    (void)msg_id;
+    struct run_sink *sink = ctx;
+    if (sink->rec) sim_rec_annotate(sink->rec, seq, node, "timeout_cause", cause_name(c));
 }
 
 static void on_metric(void *ctx, const char *name, double value, const char *unit)
 {
     struct run_sink *sink = ctx;
     struct sweep_row *row = sink->row;
+    if (sink->rec) sim_rec_metric(sink->rec, name, value, unit);
+    /* NaN is a metric undefined for this run (a mean over no samples): SQLite would store
+     * it as NULL, which sweep_metrics refuses. Left out, so the table says "(not every
+     * seed)" and merged shards still equal one process. */
+    if (isnan(value)) return;
     struct sweep_metric *grown = realloc(row->metrics, (row->metric_count + 1) * sizeof *grown);
     if (!grown) {
         sink->is_out_of_memory = true;
@@ -481,8 +513,30 @@ static void on_metric(void *ctx, const char *name, double value, const char *uni
     m->value = value;
 }
 
-/* Runs (point, seed) as `murphy run --no-db` would, keeping the summary in row. */
-static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, struct sweep_row *row)
+/* Records a --full run's end as `murphy run` does. */
+static int end_full_run(struct sim_recorder *rec, const struct sweep_row *row,
+                        enum sim_run_end end, uint64_t clamp_count, const char *db_path)
+{
+    char ended_at[32];
+    cli_now_iso(ended_at, sizeof ended_at);
+    struct sim_run_result result = {
+        .status = row->status, .end_reason = sim_run_end_name(end), .ended_at = ended_at,
+        .end_ns = row->end_ns, .event_count = row->event_count,
+        .event_hash = row->event_hash, .violation_count = row->violations,
+        .clamp_count = clamp_count,
+    };
+    struct sim_diag diag;
+    if (sim_rec_end_run(rec, &result, &diag) != 0) {
+        cli_error("%s: %s", db_path, diag.message);
+        return CLI_EXIT_IO;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Runs (point, seed) as `murphy run --no-db` would, keeping the summary in row; with
+ * full_db, as `murphy run --db full_db` would, its run id in row->run_id. */
+static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, const char *full_db,
+                   struct sweep_row *row)
 {
     memset(row, 0, sizeof *row);
     row->point = point;
@@ -497,16 +551,32 @@ static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, struc
         cli_diag_overrides(&diag, sets, set_count);
         return cli_exit_for(rc);
     }
-    struct run_sink sink = {row, false};
-    /* a sweep keeps summaries: no annotations */
-    struct oracle_report report = {&sink, on_violation, on_metric, NULL};
+    struct run_sink sink = {row, NULL, false};
+    /* without --full a sweep keeps summaries: annotations go nowhere */
+    struct oracle_report report = {&sink, on_violation, on_metric, on_annotate};
     struct oracle_set *oracles = oracle_set_create(&report, &scn);
     struct an_run_shape shape = {scn.node_count, scn.duration_ns};
     struct an_accs *accs = an_accs_create(&shape);
+    struct cause_oracle *causes = full_db ? cause_oracle_create(on_cause, &sink) : NULL;
     struct sim_world *world = NULL;
-    rc = oracles && accs ? sim_world_create(&scn, seed, &world, &diag) : SIM_ENOMEM;
+    rc = oracles && accs && (causes || !full_db) ? sim_world_create(&scn, seed, &world, &diag)
+                                                 : SIM_ENOMEM;
+    if (rc == SIM_OK && full_db) {
+        struct sim_run_meta meta;
+        struct cli_meta_buf buf;
+        cli_run_meta(&meta, &buf);
+        rc = sim_rec_open(full_db, &sink.rec, &diag);
+        if (rc == SIM_OK) rc = sim_rec_begin_run(sink.rec, &scn, seed, &meta, &row->run_id, &diag);
+        if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", full_db);
+    }
     int status = CLI_EXIT_OK;
     if (rc == SIM_OK) {
+        if (sink.rec) {
+            struct sim_observer rec_obs = sim_rec_observer(sink.rec);
+            sim_world_add_observer(world, &rec_obs);
+            struct sim_observer cause_obs = cause_oracle_observer(causes);
+            sim_world_add_observer(world, &cause_obs);
+        }
         struct sim_observer oracles_obs = oracle_set_observer(oracles);
         sim_world_add_observer(world, &oracles_obs);
         struct sim_observer accs_obs = an_accs_observer(accs);
@@ -523,6 +593,8 @@ static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, struc
         bool is_incomplete = end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT;
         snprintf(row->status, sizeof row->status, "%s",
                  is_incomplete ? "incomplete" : row->violations ? "violated" : "ok");
+        if (sink.rec)
+            status = end_full_run(sink.rec, row, end, sim_world_clamp_count(world), full_db);
         if (end == SIM_END_INTERRUPTED) status = 128 + (int)cli_interrupt;
         if (sink.is_out_of_memory) status = CLI_EXIT_IO;
     } else {
@@ -531,7 +603,9 @@ static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, struc
         fprintf(stderr, "%s\n", text);
         status = cli_exit_for(rc);
     }
+    sim_rec_close(sink.rec);
     sim_world_destroy(world);
+    cause_oracle_destroy(causes);
     oracle_set_destroy(oracles);
     an_accs_destroy(accs);
     sim_scn_free(&scn);
@@ -571,6 +645,7 @@ static bool encode_row(const struct sweep_row *r, struct buf *b)
               buf_put(b, &r->event_count, sizeof r->event_count) &&
               buf_put(b, &r->end_ns, sizeof r->end_ns) &&
               buf_put(b, &r->violations, sizeof r->violations) &&
+              buf_put(b, &r->run_id, sizeof r->run_id) &&
               buf_put(b, r->status, sizeof r->status) && buf_put(b, &mc, sizeof mc);
     for (size_t m = 0; ok && m < r->metric_count; m++)
         ok = buf_put(b, &r->metrics[m], sizeof r->metrics[m]);
@@ -584,7 +659,7 @@ static bool encode_row(const struct sweep_row *r, struct buf *b)
 static bool decode_row(const unsigned char *p, size_t len, struct sweep_row *r)
 {
     memset(r, 0, sizeof *r);
-    size_t head = sizeof r->point + 5 * sizeof(uint64_t) + sizeof r->status + sizeof(uint64_t);
+    size_t head = sizeof r->point + 6 * sizeof(uint64_t) + sizeof r->status + sizeof(uint64_t);
     if (len < head) return false;
     uint64_t mc;
 #define TAKE(field) (memcpy(&(field), p, sizeof(field)), p += sizeof(field))
@@ -594,6 +669,7 @@ static bool decode_row(const unsigned char *p, size_t len, struct sweep_row *r)
     TAKE(r->event_count);
     TAKE(r->end_ns);
     TAKE(r->violations);
+    TAKE(r->run_id);
     TAKE(r->status);
     TAKE(mc);
 #undef TAKE
@@ -674,7 +750,7 @@ static int worker(const struct plan *plan, const struct sweep_args *a, uint64_t 
         uint64_t seed;
         task_of(plan, a, k, &point, &seed);
         struct sweep_row row;
-        int status = run_one(plan, point, seed, &row);
+        int status = run_one(plan, point, seed, a->is_full ? a->db_path : NULL, &row);
         struct buf b = {0};
         bool ok = status == CLI_EXIT_OK && encode_row(&row, &b) && write_all(fd, b.bytes, b.len);
         free(b.bytes);
@@ -784,7 +860,7 @@ static int run_here(const struct plan *plan, const struct sweep_args *a, uint64_
         uint64_t seed;
         task_of(plan, a, k, &point, &seed);
         struct sweep_row row;
-        int status = run_one(plan, point, seed, &row);
+        int status = run_one(plan, point, seed, a->is_full ? a->db_path : NULL, &row);
         if (status == CLI_EXIT_OK && !collect(out, &row)) status = CLI_EXIT_IO;
         if (status != CLI_EXIT_OK) {
             free(row.metrics);

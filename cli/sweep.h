@@ -29,6 +29,7 @@ struct sweep_row {
     uint64_t event_count;
     int64_t end_ns; /* simulated time the run reached */
     uint64_t violations;
+    int64_t run_id; /* with --full: the run recorded in `runs`; else 0 */
     char status[SWEEP_STATUS_BYTES]; /* "ok", "violated", "incomplete" */
     size_t metric_count;
     struct sweep_metric *metrics; /* owned, in the order the run reported them */
@@ -37,6 +38,7 @@ struct sweep_row {
 /* What makes two shards parts of the same sweep (all compared by merge), and what the
  * table and the re-run commands need. Strings are owned. */
 struct sweep_spec {
+    int64_t id;           /* its row in `sweeps` when read back; 0 before it is stored */
     char *scenario;       /* the scenario's name */
     char *scenario_path;  /* as found when the sweep ran; used in re-run commands */
     char *scenario_text;  /* the file's bytes */
@@ -58,9 +60,10 @@ void sweep_rows_sort(struct sweep_row *rows, size_t row_count);
  * status (message printed). */
 int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const char *shard,
                       const struct sweep_row *rows, size_t row_count, int64_t *sweep_id);
-/* Reads the newest sweep of a database, rows sorted. Returns an exit status. */
-int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_row **rows,
-                     size_t *row_count);
+/* Reads sweep `sweep_id` of a database (the newest when it is 0), rows sorted. A sweep id
+ * the database does not hold is a usage error (2). Returns an exit status. */
+int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *spec,
+                     struct sweep_row **rows, size_t *row_count);
 
 /* The per-point table: runs and violations, then per metric mean (summed over seeds in
  * seed order), min and max. */

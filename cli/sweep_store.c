@@ -24,7 +24,10 @@ static const char sweep_schema_sql[] =
     " violations INTEGER NOT NULL, PRIMARY KEY(sweep_id, point, seed));"
     "CREATE TABLE IF NOT EXISTS sweep_metrics(sweep_id INTEGER NOT NULL,"
     " point INTEGER NOT NULL, seed INTEGER NOT NULL, ord INTEGER NOT NULL, name TEXT NOT NULL,"
-    " value REAL NOT NULL, unit TEXT NOT NULL, PRIMARY KEY(sweep_id, point, seed, ord));";
+    " value REAL NOT NULL, unit TEXT NOT NULL, PRIMARY KEY(sweep_id, point, seed, ord));"
+    "CREATE TABLE IF NOT EXISTS sweep_full_runs(sweep_id INTEGER NOT NULL,"
+    " point INTEGER NOT NULL, seed INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+    " PRIMARY KEY(sweep_id, point, seed));";
 
 void sweep_spec_free(struct sweep_spec *spec)
 {
@@ -101,7 +104,7 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
         sqlite3_close(db);
         return status;
     }
-    sqlite3_stmt *ins_sweep = NULL, *ins_run = NULL, *ins_metric = NULL;
+    sqlite3_stmt *ins_sweep = NULL, *ins_run = NULL, *ins_metric = NULL, *ins_full = NULL;
     bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
               sqlite3_prepare_v2(db, "INSERT INTO sweeps(scenario, scenario_path,"
                                      " scenario_text, base_overrides, grid, seeds, point_count,"
@@ -111,7 +114,9 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
               sqlite3_prepare_v2(db, "INSERT INTO sweep_runs VALUES (?,?,?,?,?,?,?,?,?)", -1,
                                  &ins_run, NULL) == SQLITE_OK &&
               sqlite3_prepare_v2(db, "INSERT INTO sweep_metrics VALUES (?,?,?,?,?,?,?)", -1,
-                                 &ins_metric, NULL) == SQLITE_OK;
+                                 &ins_metric, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(db, "INSERT INTO sweep_full_runs VALUES (?,?,?,?)", -1,
+                                 &ins_full, NULL) == SQLITE_OK;
     if (ok) {
         char now[32];
         cli_now_iso(now, sizeof now);
@@ -142,6 +147,14 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
         sqlite3_bind_text(ins_run, 8, r->status, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins_run, 9, (int64_t)r->violations);
         ok = sqlite3_step(ins_run) == SQLITE_DONE;
+        if (ok && r->run_id) { /* --full: the run `murphy run` would have recorded */
+            sqlite3_reset(ins_full);
+            sqlite3_bind_int64(ins_full, 1, *sweep_id);
+            sqlite3_bind_int64(ins_full, 2, r->point);
+            sqlite3_bind_int64(ins_full, 3, (int64_t)r->seed);
+            sqlite3_bind_int64(ins_full, 4, r->run_id);
+            ok = sqlite3_step(ins_full) == SQLITE_DONE;
+        }
         for (size_t m = 0; ok && m < r->metric_count; m++) {
             sqlite3_reset(ins_metric);
             sqlite3_bind_int64(ins_metric, 1, *sweep_id);
@@ -159,6 +172,7 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
     sqlite3_finalize(ins_sweep);
     sqlite3_finalize(ins_run);
     sqlite3_finalize(ins_metric);
+    sqlite3_finalize(ins_full);
     sqlite3_close(db);
     return status;
 }
@@ -178,8 +192,8 @@ static bool column_copy(sqlite3_stmt *s, int col, char *out, size_t out_bytes)
     return true;
 }
 
-int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_row **rows_out,
-                     size_t *row_count_out)
+int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *spec,
+                     struct sweep_row **rows_out, size_t *row_count_out)
 {
     memset(spec, 0, sizeof *spec);
     *rows_out = NULL;
@@ -198,17 +212,20 @@ int sweep_store_read(const char *db_path, struct sweep_spec *spec, struct sweep_
     int64_t id = 0;
     if (sqlite3_prepare_v2(db, "SELECT id, scenario, scenario_path, scenario_text,"
                                " base_overrides, grid, seeds, point_count, seed_count"
-                               " FROM sweeps ORDER BY id DESC LIMIT 1",
+                               " FROM sweeps WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         cli_error("%s: no sweeps in it (%s)", db_path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return CLI_EXIT_USAGE;
     }
+    sqlite3_bind_int64(s, 1, sweep_id);
     if (sqlite3_step(s) != SQLITE_ROW) {
-        cli_error("%s: no sweeps in it", db_path);
+        if (sweep_id) cli_error("%s: no sweep %" PRId64 " in it", db_path, sweep_id);
+        else cli_error("%s: no sweeps in it", db_path);
         status = CLI_EXIT_USAGE;
     } else {
         id = sqlite3_column_int64(s, 0);
+        spec->id = id;
         spec->scenario = column_dup(s, 1);
         spec->scenario_path = column_dup(s, 2);
         spec->scenario_text = column_dup(s, 3);

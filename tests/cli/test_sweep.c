@@ -226,3 +226,52 @@ Test(sweep, gnu_parallel_shards)
     assert_same_sweep(tmp_path("single.db"), tmp_path("pm.db"));
     spawn_result_free(&rm), spawn_result_free(&r1);
 }
+
+/* --full: every (point, seed) is also a run recorded as `murphy run` records it; each one
+ * replays identical, its hash and event count are the summary row's, and its metrics are
+ * the sweep's to the last bit. Without --full no run is recorded. */
+Test(sweep, full_keeps_every_run_replayable)
+{
+    char full[4096], summary[4096];
+    snprintf(full, sizeof full, "%s", tmp_path("full.db"));
+    snprintf(summary, sizeof summary, "%s", tmp_path("summary.db"));
+    struct spawn_result r;
+    murphy(&r, "sweep", "unreliable-network", "--set", "node.client.timeout=30ms,50ms",
+           "--set", SHORT, "--seeds", "1..2", "--jobs", "2", "--db", full, "--full", "--quiet",
+           NULL);
+    assert_exit(&r, 0);
+    spawn_result_free(&r);
+    murphy(&r, "sweep", "unreliable-network", "--set", "node.client.timeout=30ms,50ms",
+           "--set", SHORT, "--seeds", "1..2", "--db", summary, "--quiet", NULL);
+    assert_exit(&r, 0);
+    spawn_result_free(&r);
+
+    sqlite3 *db = db_open(summary, false);
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM runs", 0, 0), 0, "summaries only");
+    db_close(db);
+    db = db_open(full, false);
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM runs", 0, 0), 4);
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM sweep_full_runs", 0, 0), 4);
+    /* the same hash, event count and stored events as the summary row */
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM sweep_full_runs f JOIN runs r ON r.id=f.run_id"
+                            " JOIN sweep_runs s USING(sweep_id, point, seed)"
+                            " WHERE r.event_hash=s.event_hash AND r.event_count=s.event_count"
+                            " AND r.status='ok' AND r.event_count ="
+                            " (SELECT count(*) FROM events e WHERE e.run_id=r.id)", 0, 0), 4);
+    cr_assert_gt(db_int(db, "SELECT min(event_count) FROM runs", 0, 0), 100); /* real runs */
+    /* the run's metrics are the sweep's, value for value */
+    int64_t sweep_metrics = db_int(db, "SELECT count(*) FROM sweep_metrics", 0, 0);
+    cr_assert_gt(sweep_metrics, 0);
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM sweep_metrics s JOIN sweep_full_runs f"
+                            " USING(sweep_id, point, seed) JOIN metrics m ON m.run_id=f.run_id"
+                            " AND m.name=s.name AND m.value=s.value", 0, 0), sweep_metrics);
+    for (int64_t id = 1; id <= 4; id++) {
+        char hash[32];
+        cr_assert(db_text(db, "SELECT event_hash FROM runs WHERE id=?1", id, hash, sizeof hash));
+        struct recorded rec = {.run_id = id, .hash = strtoull(hash, NULL, 16),
+                               .events = (uint64_t)db_int(db, "SELECT event_count FROM runs"
+                                                              " WHERE id=?1", id, 0)};
+        assert_replay_identical(full, &rec);
+    }
+    db_close(db);
+}
