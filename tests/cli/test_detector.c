@@ -6,9 +6,12 @@
  *    each run sees its 2 crashes (liveness floor: 6 pairs, 2 crashes per run);
  *  - each suspicion is annotated with its truth, and the oracle's counts add up to the
  *    suspicions recorded;
+ *  - the adaptive detector on timeout-tradeoff detects every crash and its false
+ *    suspicions lie between the shortest and the longest fixed timeout's;
  *  - phi-accrual, on its scenario (steady and well-behaved erratic peers) and seeds 1..3,
  *    detects every crash and makes fewer false suspicions than the fixed timeout with the
- *    nearest mean T_D not above phi's (measured: phi 0 at 0.46 s; fixed 800 ms 38 at
+ *    nearest mean T_D not above phi's (measured: phi 1, an erratic node at 1.6 s
+ *    when its window held 2 samples, at 0.46 s; fixed 800 ms 38 at
  *    0.43 s; fixed 850 ms, already slower, 12);
  *  - both scenarios are deterministic across processes and replay identically.
  * How: real runs of the murphy binary in separate processes, read back with SQLite. */
@@ -74,6 +77,46 @@ Test(detector, longer_timeouts_detect_later_and_suspect_less)
     }
     cr_assert_gt(mistakes[0], 10 * (mistakes[TIMEOUTS - 1] + 1),
                  "the shortest timeout must make many more mistakes than the longest");
+}
+
+/* The adaptive detector (RFC 6298's estimator with the margin floors of models/
+ * fd_monitor.c) on the same network and seeds: every crash detected, and its false
+ * suspicions within the fixed timeouts' range (measured: 119 over seeds 1..3, mean T_D
+ * 0.68 s; fixed 750 ms makes 280, 3 s makes 2). Before the floors it made ~3,400 a run. */
+Test(detector, adaptive_is_within_the_fixed_timeouts_range)
+{
+    char db_path[4096]; /* tmp_path's buffer is reused by source_path */
+    snprintf(db_path, sizeof db_path, "%s", tmp_path("adaptive.db"));
+    int64_t range_mistakes[2] = {0}; /* the shortest and the longest fixed timeout */
+    int64_t adaptive_mistakes = 0;
+    double adaptive_td_ns = 0.0;
+    const char *const settings[3] = {"node.monitor.timeout=750ms", "node.monitor.timeout=3s",
+                                     "node.monitor.detector=2"};
+    for (int k = 0; k < 3; k++) {
+        const char *const args[] = {"--set", settings[k], NULL};
+        for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+            struct recorded rec = record_run_argv(db_path, source_path(TRADEOFF), seed, 0, args);
+            sqlite3 *db = db_open(db_path, false);
+            cr_assert_eq(db_metric_count(db, rec.run_id, "detector.crashes"), 2);
+            cr_assert_eq(db_metric_count(db, rec.run_id, "detector.undetected"), 0,
+                         "%s seed %" PRIu64 ": a crash went undetected", settings[k], seed);
+            int64_t m = db_metric_count(db, rec.run_id, "detector.mistakes");
+            if (k < 2) {
+                range_mistakes[k] += m;
+            } else {
+                adaptive_mistakes += m;
+                adaptive_td_ns += db_metric(db, rec.run_id, "detector.td_mean_ns") / SEEDS;
+            }
+            db_close(db);
+        }
+    }
+    cr_log_info("adaptive: %" PRId64 " false suspicions, mean T_D %.3f s; fixed 750 ms %" PRId64
+                ", 3 s %" PRId64, adaptive_mistakes, adaptive_td_ns / 1e9, range_mistakes[0],
+                range_mistakes[1]);
+    cr_assert_lt(adaptive_mistakes, range_mistakes[0]);
+    cr_assert_gt(adaptive_mistakes, range_mistakes[1]);
+    cr_assert(adaptive_td_ns > 0.0 && adaptive_td_ns < 2.671e9, "mean T_D %.0f ns",
+              adaptive_td_ns);
 }
 
 /* Runs PHI on seeds 1..SEEDS with args; sums false suspicions, averages mean T_D, and
