@@ -22,12 +22,21 @@
  *    lands at the instant phi crosses the threshold (rounded up to the next ns).
  *  2 adaptive (Jacobson/Karels, RFC 6298 constants, on inter-arrival times R instead of
  *    round trips): first SRTT = R, RTTVAR = R/2; then RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|,
- *    SRTT = 7/8 SRTT + 1/8 R (in that order, in integer ns); deadline = max(`timeout_min`,
- *    SRTT + 4 RTTVAR).
+ *    SRTT = 7/8 SRTT + 1/8 R (in that order, in integer ns). As in RFC 6298 (RTO = SRTT +
+ *    max(G, K*RTTVAR)) the margin past the expected arrival has a floor:
+ *        deadline = SRTT + max(4 RTTVAR, SRTT, `margin_min`).
+ *    Why the floors: on steady heartbeats RTTVAR decays towards the jitter (a few ms), and
+ *    SRTT + 4 RTTVAR sat barely above the interval, so one late or lost heartbeat was a
+ *    suspicion. SRTT estimates the heartbeat interval, so the floor SRTT waits out one
+ *    whole lost heartbeat (deadline at least two intervals, like a fixed timeout of two
+ *    intervals); `margin_min` is an absolute floor for very short intervals.
  * Until a target has given enough samples (phi: 2 inter-arrival times, adaptive: 1) its
  * deadline is the fixed `timeout`; from the monitor's start, every target has one (as if a
  * heartbeat had come at start), so a target that never speaks is suspected too.
- * An inter-arrival time that ends a suspicion is not a sample: that silence was judged a
+ * The time from the monitor's start to a target's first heartbeat is not a sample either (it
+ * is no inter-arrival time: it made the adaptive detector's SRTT a few ms, its deadline
+ * shorter than the interval, and then every heartbeat ended a suspicion and none was ever
+ * a sample again). An inter-arrival time that ends a suspicion is not a sample: that silence was judged a
  * failure (a crash and restart would otherwise teach the detector to wait for restarts).
  *
  * Invariants: M1 a target is suspected only once its deadline has passed on the monitor's
@@ -53,6 +62,7 @@ struct fd_target {
     bool is_suspected;       /* M3 */
     bool has_timer;          /* M2 */
     bool has_seq;
+    bool has_arrival;        /* last_arrival_ns is a heartbeat's, not the monitor's start */
     uint64_t timer_handle;
     uint64_t last_seq;       /* M4 */
     int64_t last_arrival_ns; /* monitor's mono */
@@ -81,8 +91,8 @@ static const struct murphy_param_spec fd_params[] = {
      "phi-accrual: inter-arrival times kept for the estimate"},
     {"min_sd", MURPHY_PARAM_DURATION, "50ms", 1000, INT64_C(3600000000000),
      "phi-accrual: floor of the estimated sd"},
-    {"timeout_min", MURPHY_PARAM_DURATION, "200ms", 1000, INT64_C(3600000000000),
-     "adaptive: floor of SRTT + 4 RTTVAR"},
+    {"margin_min", MURPHY_PARAM_DURATION, "200ms", 1000, INT64_C(3600000000000),
+     "adaptive: floor of the margin past SRTT (which is also at least SRTT)"},
 };
 
 static enum fd_detector detector_of(const struct murphy_node *node)
@@ -120,9 +130,13 @@ static int64_t deadline_ns(const struct murphy_node *node, const struct fd_targe
         break;
     case FD_ADAPTIVE:
         if (t->has_srtt) {
-            int64_t rto_ns = t->srtt_ns + 4 * t->rttvar_ns;
-            int64_t floor_ns = murphy_param_i64(node, "timeout_min");
-            return rto_ns > floor_ns ? rto_ns : floor_ns;
+            int64_t margin_ns = 4 * t->rttvar_ns;
+            if (margin_ns < t->srtt_ns) margin_ns = t->srtt_ns; /* one lost heartbeat */
+            int64_t margin_min_ns = murphy_param_i64(node, "margin_min");
+            if (margin_ns < margin_min_ns) margin_ns = margin_min_ns;
+            int64_t limit_ns = INT64_C(3600000000000); /* an hour: the params' limit */
+            if (margin_ns > limit_ns - t->srtt_ns) return limit_ns;
+            return t->srtt_ns + margin_ns;
         }
         break;
     case FD_FIXED:
@@ -223,9 +237,10 @@ static void fd_on_message(struct murphy_node *node, const struct murphy_msg *msg
     if (t->is_suspected) {
         t->is_suspected = false; /* M3 */
         murphy_trust(node, msg->source_node);
-    } else {
+    } else if (t->has_arrival) {
         add_sample(node, t, now_ns - t->last_arrival_ns);
     }
+    t->has_arrival = true;
     t->last_arrival_ns = now_ns;
     arm(node, i);
 }

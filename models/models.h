@@ -22,6 +22,8 @@ extern const struct murphy_model models_fd_heartbeat;
 extern const struct murphy_model models_fd_monitor;
 extern const struct murphy_model models_queue_server;
 extern const struct murphy_model models_load;
+extern const struct murphy_model models_busy_server;
+extern const struct murphy_model models_failover_client;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

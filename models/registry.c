@@ -20,6 +20,8 @@ static const struct murphy_model *const builtin[] = {
     &models_fd_monitor,
     &models_queue_server,
     &models_load,
+    &models_busy_server,
+    &models_failover_client,
 };
 
 static const struct murphy_model_set builtin_set = {
