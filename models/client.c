@@ -78,6 +78,8 @@ static const struct murphy_param_spec client_params[] = {
     {"payload_bytes", MURPHY_PARAM_INT, "64", 16, CLIENT_PAYLOAD_BYTES_MAX, "request size"},
     {"honour_drain", MURPHY_PARAM_BOOL, "false", 0, 0,
      "skip servers that announced a pause until they are back"},
+    {"window", MURPHY_PARAM_INT, "256", 1, CLIENT_OPS_MAX,
+     "open operations at most; one more fails at once (backpressure on the caller)"},
 };
 
 /* The request of one attempt: op id and attempt up front, then a pattern of both. */
@@ -142,9 +144,11 @@ static void start_op(struct murphy_node *node, uint32_t process)
     char value[32];
     snprintf(value, sizeof value, "%llu", (unsigned long long)number);
     uint64_t op_id = murphy_op_invoke(node, process, "echo", NULL, value);
+    /* the window: at most `window` operations open, in the first slots */
+    uint32_t window = (uint32_t)murphy_param_i64(node, "window");
     uint32_t slot = 0;
-    while (slot < CLIENT_OPS_MAX && v->ops[slot].is_open) slot++;
-    if (slot == CLIENT_OPS_MAX) {
+    while (slot < window && v->ops[slot].is_open) slot++;
+    if (slot == window) {
         murphy_op_complete(node, op_id, MURPHY_OP_FAIL, "window full");
         return;
     }

@@ -235,6 +235,40 @@ Test(queueing, a_full_queue_rejects_and_never_grows_past_its_limit)
     db_close(db);
 }
 
+/* The client's window is the other backpressure: with 2 operations open at most and the
+ * server saturated, operations beyond the window fail at once ("window full"), and no
+ * more than 2 are ever open at one true instant (checked over the ops table). */
+Test(queueing, a_full_client_window_fails_operations_at_once)
+{
+    const char *db_path = tmp_path("win.db");
+    char arrival[96];
+    const char *extra[] = {"--set", arrival_text(1.2, arrival, sizeof arrival), "--set",
+                           "node.client.window=2", "--set", "scenario.duration=10s", NULL};
+    struct recorded rec = record_run_argv(db_path, QUEUEING, 1, 0, extra);
+    sqlite3 *db = db_open(db_path, false);
+    int64_t full = db_int(db, "SELECT count(*) FROM ops WHERE run_id=?1 AND type='fail' AND"
+                          " result='window full'", rec.run_id, 0);
+    int64_t instant = db_int(db, "SELECT count(*) FROM ops WHERE run_id=?1 AND"
+                             " result='window full' AND complete_ns <> invoke_ns", rec.run_id, 0);
+    int64_t ok = db_int(db, "SELECT count(*) FROM ops WHERE run_id=?1 AND type='ok'",
+                        rec.run_id, 0);
+    /* the most operations open at once, per client node: an operation is open from its
+     * invoke to its completion; count, at each invoke of an admitted op, the others open */
+    int64_t most_open = db_int(db, "SELECT max(n) FROM (SELECT (SELECT count(*) FROM ops o"
+                               " WHERE o.run_id=?1 AND o.node=a.node AND o.result IS NOT"
+                               " 'window full' AND o.invoke_ns <= a.invoke_ns AND"
+                               " (o.complete_ns IS NULL OR o.complete_ns > a.invoke_ns)) AS n"
+                               " FROM ops a WHERE a.run_id=?1 AND a.result IS NOT 'window full'"
+                               " AND a.op_id % 50 = 0)", rec.run_id, 0);
+    cr_log_info("window: %" PRId64 " ok, %" PRId64 " refused, at most %" PRId64 " open",
+                ok, full, most_open);
+    cr_assert_gt(ok, 1000, "liveness");
+    cr_assert_gt(full, 100, "a saturated server fills a window of 2");
+    cr_assert_eq(instant, 0, "a window-full failure is immediate");
+    cr_assert_leq(most_open, 2, "more than the window open at once");
+    db_close(db);
+}
+
 /* The queue metrics fed from the record equal those the run stored, to the last bit. */
 struct metric_list {
     char names[64][96];
