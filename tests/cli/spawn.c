@@ -25,6 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/db.h"
+#include "analysis/feed.h"
+#include "analysis/metrics.h"
+
 extern char **environ;
 
 #define ENV_MAX 512
@@ -685,4 +689,65 @@ int64_t db_node(sqlite3 *db, int64_t run_id, const char *name)
     cr_assert_eq(count, 1, "%" PRId64 " nodes called '%s' in run %" PRId64, count, name, run_id);
     return db_int_text(db, "SELECT node FROM nodes WHERE run_id = ?1 AND name = ?2", run_id,
                        name, NULL);
+}
+
+/* --- run metrics, live and replayed --------------------------------------------------- */
+
+#define METRICS_MAX 256
+
+struct metric_list {
+    char names[METRICS_MAX][96];
+    double values[METRICS_MAX];
+    size_t count;
+};
+
+static void collect(void *ctx, const char *name, double value, const char *unit)
+{
+    (void)unit;
+    struct metric_list *m = ctx;
+    cr_assert_lt(m->count, (size_t)METRICS_MAX);
+    snprintf(m->names[m->count], sizeof m->names[0], "%s", name);
+    m->values[m->count++] = value;
+}
+
+void assert_metrics_replay_equal_live(const char *db_path, int64_t run_id)
+{
+    char err[AN_ERR_BYTES];
+    struct an_db *adb = NULL;
+    cr_assert_eq(an_db_open(db_path, &adb, err, sizeof err), 0, "%s", err);
+    struct an_run run;
+    cr_assert_eq(an_run_load(adb, run_id, &run, err, sizeof err), 0, "%s", err);
+    struct an_run_shape shape = {0, run.duration_ns};
+    struct an_accs *accs = an_accs_create(&shape);
+    cr_assert_not_null(accs);
+    struct sim_observer obs = an_accs_observer(accs);
+    cr_assert_eq(an_feed_run(adb, &run, &obs, err, sizeof err), 0, "%s", err);
+    struct metric_list replayed = {.count = 0};
+    struct an_metric_sink sink = {&replayed, collect};
+    an_accs_finish(accs, run.end_ns, &sink);
+    an_accs_destroy(accs);
+    an_run_free(&run);
+    an_db_close(adb);
+
+    /* The record holds the oracles' metrics too (not replayed here): walk its rows in
+     * order and match the accumulators' ones, which must come in the replay's order. */
+    sqlite3 *db = db_open(db_path, false);
+    sqlite3_stmt *s = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id=?1 ORDER"
+                                    " BY rowid", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_int64(s, 1, run_id);
+    size_t i = 0;
+    while (sqlite3_step(s) == SQLITE_ROW && i < replayed.count) {
+        if (strcmp((const char *)sqlite3_column_text(s, 0), replayed.names[i]) != 0) continue;
+        double live = sqlite3_column_double(s, 1);
+        cr_assert(live == replayed.values[i], "%s: live %.17g, replayed %.17g",
+                  replayed.names[i], live, replayed.values[i]);
+        i++;
+    }
+    sqlite3_finalize(s);
+    db_close(db);
+    cr_assert_eq(i, replayed.count, "the replay gave %zu metrics; the record has the first %zu"
+                 " of them in order (next: %s)", replayed.count, i,
+                 i < replayed.count ? replayed.names[i] : "-");
+    cr_assert_gt(i, 0u);
 }

@@ -176,4 +176,9 @@ int64_t db_metric_count(sqlite3 *db, int64_t run_id, const char *name);
 /* The index of the run's node called name; asserts there is exactly one. */
 int64_t db_node(sqlite3 *db, int64_t run_id, const char *name);
 
+/* The accumulators (analysis/metrics.h) fed the recorded run back (analysis/feed.h) give
+ * the metrics the run stored live: the same names in the same order, equal to the last
+ * bit (the record's oracle metrics in between are skipped). Asserts at least one. */
+void assert_metrics_replay_equal_live(const char *db_path, int64_t run_id);
+
 #endif

@@ -20,70 +20,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "analysis/db.h"
-#include "analysis/feed.h"
-#include "analysis/metrics.h"
 #include "spawn.h"
-
-#define METRICS_MAX 256
-
-struct metric_list {
-    char names[METRICS_MAX][96];
-    double values[METRICS_MAX];
-    size_t count;
-};
-
-static void collect(void *ctx, const char *name, double value, const char *unit)
-{
-    (void)unit;
-    struct metric_list *m = ctx;
-    cr_assert_lt(m->count, (size_t)METRICS_MAX);
-    snprintf(m->names[m->count], sizeof m->names[0], "%s", name);
-    m->values[m->count++] = value;
-}
-
-/* The accumulators fed the recorded run equal, metric for metric, what the run stored. */
-static void assert_replay_equals_live(const char *db_path, int64_t run_id)
-{
-    char err[AN_ERR_BYTES];
-    struct an_db *adb = NULL;
-    cr_assert_eq(an_db_open(db_path, &adb, err, sizeof err), 0, "%s", err);
-    struct an_run run;
-    cr_assert_eq(an_run_load(adb, run_id, &run, err, sizeof err), 0, "%s", err);
-    struct an_run_shape shape = {0, run.duration_ns};
-    struct an_accs *accs = an_accs_create(&shape);
-    cr_assert_not_null(accs);
-    struct sim_observer obs = an_accs_observer(accs);
-    cr_assert_eq(an_feed_run(adb, &run, &obs, err, sizeof err), 0, "%s", err);
-    struct metric_list replayed = {.count = 0};
-    struct an_metric_sink sink = {&replayed, collect};
-    an_accs_finish(accs, run.end_ns, &sink);
-    an_accs_destroy(accs);
-    an_run_free(&run);
-    an_db_close(adb);
-
-    /* The record holds the oracles' metrics too (not replayed here): walk its rows in
-     * order and match the accumulators' ones, which must come in the replay's order. */
-    sqlite3 *db = db_open(db_path, false);
-    sqlite3_stmt *s = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "SELECT name, value FROM metrics WHERE run_id=?1 ORDER"
-                                    " BY rowid", -1, &s, NULL), SQLITE_OK);
-    sqlite3_bind_int64(s, 1, run_id);
-    size_t i = 0;
-    while (sqlite3_step(s) == SQLITE_ROW && i < replayed.count) {
-        if (strcmp((const char *)sqlite3_column_text(s, 0), replayed.names[i]) != 0) continue;
-        double live = sqlite3_column_double(s, 1);
-        cr_assert(live == replayed.values[i], "%s: live %.17g, replayed %.17g",
-                  replayed.names[i], live, replayed.values[i]);
-        i++;
-    }
-    sqlite3_finalize(s);
-    db_close(db);
-    cr_assert_eq(i, replayed.count, "the replay gave %zu metrics; the record has the first %zu"
-                 " of them in order (next: %s)", replayed.count, i,
-                 i < replayed.count ? replayed.names[i] : "-");
-    cr_assert_gt(i, 0u);
-}
 
 /* The metrics of the run whose name starts with prefix: how many. */
 static int64_t metrics_named(const char *db_path, int64_t run_id, const char *prefix)
@@ -178,7 +115,7 @@ static int64_t check_run(const char *db_path, int64_t run_id)
     sqlite3_finalize(s);
     db_close(db);
     cr_assert_gt(f_count, 0, "run %" PRId64 " recorded no operations", run_id);
-    assert_replay_equals_live(db_path, run_id);
+    assert_metrics_replay_equal_live(db_path, run_id);
     return ok_total;
 }
 
@@ -209,10 +146,10 @@ Test(metrics, detector_and_queue_metrics_equal_the_replayed_record)
     struct recorded fd = record_run_argv(db_path, source_path("scenarios/timeout-tradeoff.ini"),
                                          1, RUN_EXIT_OK_OR_VIOLATED, shorter);
     cr_assert_gt(metrics_named(db_path, fd.run_id, "detector."), 5, "detector metrics recorded");
-    assert_replay_equals_live(db_path, fd.run_id);
+    assert_metrics_replay_equal_live(db_path, fd.run_id);
     const char *const quick[] = {"--set", "scenario.duration=20s", NULL};
     struct recorded q = record_run_argv(db_path, source_path("scenarios/queueing-delay.ini"), 1,
                                         RUN_EXIT_OK_OR_VIOLATED, quick);
     cr_assert_gt(metrics_named(db_path, q.run_id, "queue."), 5, "queue metrics recorded");
-    assert_replay_equals_live(db_path, q.run_id);
+    assert_metrics_replay_equal_live(db_path, q.run_id);
 }

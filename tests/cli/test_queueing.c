@@ -33,9 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/db.h"
-#include "analysis/feed.h"
-#include "analysis/metrics.h"
 #include "spawn.h"
 
 #define QUEUEING "queueing-delay"
@@ -269,51 +266,6 @@ Test(queueing, a_full_client_window_fails_operations_at_once)
     db_close(db);
 }
 
-/* The queue metrics fed from the record equal those the run stored, to the last bit. */
-struct metric_list {
-    char names[64][96];
-    double values[64];
-    size_t count;
-};
-
-static void collect(void *ctx, const char *name, double value, const char *unit)
-{
-    (void)unit;
-    struct metric_list *m = ctx;
-    if (strncmp(name, "queue.", 6) != 0) return;
-    cr_assert_lt(m->count, (size_t)64);
-    snprintf(m->names[m->count], sizeof m->names[0], "%s", name);
-    m->values[m->count++] = value;
-}
-
-static void assert_queue_metrics_replay(const char *db_path, int64_t run_id)
-{
-    char err[AN_ERR_BYTES];
-    struct an_db *adb = NULL;
-    cr_assert_eq(an_db_open(db_path, &adb, err, sizeof err), 0, "%s", err);
-    struct an_run run;
-    cr_assert_eq(an_run_load(adb, run_id, &run, err, sizeof err), 0, "%s", err);
-    struct an_run_shape shape = {0, run.duration_ns};
-    struct an_accs *accs = an_accs_create(&shape);
-    cr_assert_not_null(accs);
-    struct sim_observer obs = an_accs_observer(accs);
-    cr_assert_eq(an_feed_run(adb, &run, &obs, err, sizeof err), 0, "%s", err);
-    struct metric_list replayed = {.count = 0};
-    struct an_metric_sink sink = {&replayed, collect};
-    an_accs_finish(accs, run.end_ns, &sink);
-    an_accs_destroy(accs);
-    an_run_free(&run);
-    an_db_close(adb);
-    cr_assert_eq(replayed.count, 8, "queue metrics replayed: %zu", replayed.count);
-    sqlite3 *db = db_open(db_path, false);
-    for (size_t i = 0; i < replayed.count; i++) {
-        double live = db_metric(db, run_id, replayed.names[i]);
-        cr_assert(live == replayed.values[i], "%s: live %.17g, replayed %.17g",
-                  replayed.names[i], live, replayed.values[i]);
-    }
-    db_close(db);
-}
-
 Test(queueing, same_hash_in_two_processes_and_replay_is_identical, .timeout = 300)
 {
     const char *scenarios[] = {QUEUEING, STEAL};
@@ -328,7 +280,7 @@ Test(queueing, same_hash_in_two_processes_and_replay_is_identical, .timeout = 30
                      ra.hash, rb.hash);
         cr_assert_gt(ra.events, 10000); /* liveness */
         assert_replay_identical(tmp_path("a.db"), &ra);
-        assert_queue_metrics_replay(tmp_path("a.db"), ra.run_id);
+        assert_metrics_replay_equal_live(tmp_path("a.db"), ra.run_id);
     }
 }
 
