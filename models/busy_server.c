@@ -47,14 +47,7 @@ static const struct murphy_param_spec busy_params[] = {
 static void beat(struct murphy_node *node)
 {
     struct busy_durable *d = murphy_durable(node);
-    struct fd_heartbeat_msg msg = {.seq = ++d->next_seq, .sent_mono_ns = murphy_mono_ns(node)};
-    unsigned char bytes[FD_WIRE_BYTES];
-    fd_wire_encode(&msg, bytes);
-    uint32_t first = 0, count = 0;
-    murphy_param_group(node, "monitors", &first, &count);
-    uint32_t self = murphy_node_index(node);
-    for (uint32_t i = first; i < first + count; i++)
-        if (i != self) murphy_send(node, i, MURPHY_CLASS_HEARTBEAT, bytes, sizeof bytes);
+    fd_wire_send_heartbeats(node, ++d->next_seq);
     murphy_timer_set(node, murphy_param_i64(node, "interval"), TAG_BEAT); /* B4 */
 }
 

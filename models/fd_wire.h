@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "murphy/wire.h"
+#include "murphy/murphy.h"
 
 #define FD_WIRE_MAGIC UINT32_C(0x31544248) /* "HBT1" read little-endian */
 #define FD_WIRE_BYTES 32u
@@ -48,6 +48,20 @@ static inline bool fd_wire_decode(const void *payload, size_t payload_bytes,
     msg->seq = murphy_wire_get_u64(in + 8);
     msg->sent_mono_ns = (int64_t)murphy_wire_get_u64(in + 16);
     return true;
+}
+
+/* Sends heartbeat number seq, stamped with the sender's monotonic clock, to every node of
+ * the sender's `monitors` group parameter but itself. */
+static inline void fd_wire_send_heartbeats(struct murphy_node *node, uint64_t seq)
+{
+    struct fd_heartbeat_msg msg = {.seq = seq, .sent_mono_ns = murphy_mono_ns(node)};
+    unsigned char bytes[FD_WIRE_BYTES];
+    fd_wire_encode(&msg, bytes);
+    uint32_t first = 0, count = 0;
+    murphy_param_group(node, "monitors", &first, &count);
+    uint32_t self = murphy_node_index(node);
+    for (uint32_t i = first; i < first + count; i++)
+        if (i != self) murphy_send(node, i, MURPHY_CLASS_HEARTBEAT, bytes, sizeof bytes);
 }
 
 #endif
