@@ -31,6 +31,7 @@ int cmd_list(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
 extern volatile sig_atomic_t cli_interrupt;
