@@ -38,6 +38,7 @@ struct walker {
     sqlite3_stmt *on_node;    /* ?4 node, ?5 limit: the node's events before ?3, newest first */
     sqlite3_stmt *kind_obj;   /* ?4 kind ?5 obj (NULL: any) ?6 node (NULL: any): newest */
     sqlite3_stmt *fates;      /* ?4 obj: drops, duplicates, corrupts, clamps in the range */
+    sqlite3_stmt *gave_up;    /* ?4 obj: those, its deliveries, and the same for its replies */
     sqlite3_stmt *fault_at;   /* ?4 action name ?5 time: the fault that did it */
     sqlite3_stmt *by_seq;     /* ?4 seq */
 };
@@ -133,10 +134,12 @@ static void add_branch(struct walker *w, int32_t parent, enum an_why_edge edge,
     seen_add(w, ev->seq, i);
 }
 
-/* Notes what happened to message obj on its way (rows lo..hi). */
-static int add_fates(struct walker *w, int32_t parent, uint64_t obj, int64_t lo, int64_t hi)
+/* Notes what happened to message obj on its way (rows lo..hi); for a timeout, also where
+ * the request arrived and what happened to the replies to it. */
+static int add_fates(struct walker *w, int32_t parent, uint64_t obj, int64_t lo, int64_t hi,
+                     bool is_gave_up)
 {
-    sqlite3_stmt *s = w->fates;
+    sqlite3_stmt *s = is_gave_up ? w->gave_up : w->fates;
     bind_range(s, w, hi);
     sqlite3_bind_int64(s, 2, lo);
     sqlite3_bind_int64(s, 4, (int64_t)obj);
@@ -216,7 +219,7 @@ static int add_causes(struct walker *w, int32_t link, uint64_t segment_oldest_se
     bool is_in_segment = cause.node == ev.node && cause.seq >= segment_oldest_seq;
     if (!is_in_segment || edge == AN_WHY_FAULT) add_branch(w, link, edge, &cause, rowid);
     if (edge == AN_WHY_MESSAGE || edge == AN_WHY_GAVE_UP)
-        return add_fates(w, link, ev.obj, rowid + 1, at - 1);
+        return add_fates(w, link, ev.obj, rowid + 1, at - 1, edge == AN_WHY_GAVE_UP);
     return 0;
 }
 
@@ -354,6 +357,10 @@ static int walker_init(struct walker *w, struct an_db *db, const struct an_run *
                 " AND (?6 IS NULL OR node = ?6) ORDER BY rowid DESC LIMIT 1") != 0 ||
         prepare(w, &w->fates, ROW_SQL " AND obj_id = ?4 AND kind IN ('drop', 'duplicate',"
                 " 'corrupt', 'clamp') ORDER BY rowid LIMIT " FATES_MAX) != 0 ||
+        prepare(w, &w->gave_up, ROW_SQL " AND kind IN ('drop', 'duplicate', 'corrupt',"
+                " 'clamp', 'deliver') AND (obj_id = ?4 OR obj_id IN (SELECT obj_id FROM events"
+                " WHERE run_id = ?1 AND rowid BETWEEN ?2 AND ?3 AND kind = 'send'"
+                " AND ref_id = ?4)) ORDER BY rowid LIMIT " FATES_MAX) != 0 ||
         prepare(w, &w->fault_at, ROW_SQL " AND kind = 'fault' AND detail = ?4 AND time_ns = ?5"
                 " ORDER BY rowid DESC LIMIT 1") != 0 ||
         prepare(w, &w->by_seq, ROW_SQL " AND seq = ?4 LIMIT 1") != 0)
@@ -366,6 +373,7 @@ static void walker_deinit(struct walker *w)
     sqlite3_finalize(w->on_node);
     sqlite3_finalize(w->kind_obj);
     sqlite3_finalize(w->fates);
+    sqlite3_finalize(w->gave_up);
     sqlite3_finalize(w->fault_at);
     sqlite3_finalize(w->by_seq);
     free(w->rowids);

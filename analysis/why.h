@@ -36,7 +36,8 @@ enum an_why_edge {
     AN_WHY_PAUSE,   /* the pause it resumed from */
     AN_WHY_GAVE_UP, /* the send of the message a timeout gave up on */
     AN_WHY_FAULT,   /* the scenario fault behind a pause, crash, restart or clock change */
-    AN_WHY_FATE,    /* a note: a drop, duplicate, corrupt or clamp of the message */
+    AN_WHY_FATE,    /* a note: a drop, duplicate, corrupt or clamp of the message (for a
+                       timeout also the request's delivery and its replies' fates) */
 };
 
 struct an_why_link {

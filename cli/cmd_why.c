@@ -214,8 +214,12 @@ static void print_segment(const struct shape *sh, int32_t start, int indent)
             continue;
         }
         print_event(sh, l, indent, "");
+        /* what happened to the message first, then where the input came from */
         for (int32_t c = sh->first_child[i]; c >= 0; c = sh->next_sibling[c])
-            if (sh->why->links[c].edge != AN_WHY_PROGRAM) print_branch(sh, c, indent + 4);
+            if (sh->why->links[c].edge == AN_WHY_FATE) print_branch(sh, c, indent + 4);
+        for (int32_t c = sh->first_child[i]; c >= 0; c = sh->next_sibling[c])
+            if (sh->why->links[c].edge != AN_WHY_PROGRAM && sh->why->links[c].edge != AN_WHY_FATE)
+                print_branch(sh, c, indent + 4);
         if (l->has_more_before)
             printf("%*s... earlier events on %s not followed (--steps %" PRIu64 ")\n", indent,
                    "", cli_node_name(sh->nodes, l->ev.node, name, sizeof name),
