@@ -357,6 +357,28 @@ static bool column_node(sqlite3_stmt *s, int col, uint32_t node_count, uint32_t 
     return true;
 }
 
+bool an_event_decode(sqlite3_stmt *s, uint32_t node_count, struct sim_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = (uint64_t)sqlite3_column_int64(s, 0);
+    ev->time_ns = sqlite3_column_int64(s, 1);
+    const char *kind = (const char *)sqlite3_column_text(s, 3);
+    int k = kind ? sim_event_kind_from_name(kind) : -1;
+    const char *detail = (const char *)sqlite3_column_text(s, 7);
+    int aux = detail ? sim_event_aux_from_name((unsigned)(k < 0 ? 0 : k), detail) : 0;
+    if (k < 0 || aux < 0 || !column_node(s, 2, node_count, &ev->node) ||
+        !column_node(s, 4, node_count, &ev->peer))
+        return false;
+    ev->kind = (uint16_t)k;
+    ev->aux = (uint16_t)aux;
+    ev->obj = (uint64_t)sqlite3_column_int64(s, 5);
+    ev->ref = (uint64_t)sqlite3_column_int64(s, 6);
+    ev->arg = sqlite3_column_int64(s, 8);
+    ev->mono_ns = sqlite3_column_int64(s, 9);
+    ev->wall_ns = sqlite3_column_int64(s, 10);
+    return true;
+}
+
 int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, size_t err_bytes)
 {
     sqlite3_stmt *s = it->stmt;
@@ -367,19 +389,10 @@ int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, si
         return -1;
     }
     int64_t rowid = sqlite3_column_int64(s, 11);
-    memset(ev, 0, sizeof *ev);
-    ev->seq = (uint64_t)sqlite3_column_int64(s, 0);
-    ev->time_ns = sqlite3_column_int64(s, 1);
-    const char *kind = (const char *)sqlite3_column_text(s, 3);
-    int k = kind ? sim_event_kind_from_name(kind) : -1;
-    const char *detail = (const char *)sqlite3_column_text(s, 7);
-    int aux = detail ? sim_event_aux_from_name((unsigned)(k < 0 ? 0 : k), detail) : 0;
+    bool is_decoded = an_event_decode(s, it->node_count, ev);
     bool is_in_order = it->order == AN_ORDER_WALL ? ev->seq < it->seq_limit
                                                   : ev->seq == it->next_seq;
-    bool ok = k >= 0 && aux >= 0 && is_in_order &&
-              column_node(s, 2, it->node_count, &ev->node) &&
-              column_node(s, 4, it->node_count, &ev->peer);
-    if (!ok) {
+    if (!is_decoded || !is_in_order) {
         if (it->order == AN_ORDER_WALL)
             snprintf(err, err_bytes, "damaged record: event row %" PRId64 " (seq %" PRIu64
                      " of %" PRIu64 " events) does not decode", rowid, ev->seq, it->seq_limit);
@@ -388,13 +401,6 @@ int an_events_next(struct an_event_iter *it, struct sim_event *ev, char *err, si
                      PRIu64 ") does not decode", rowid, it->next_seq);
         return -1;
     }
-    ev->kind = (uint16_t)k;
-    ev->aux = (uint16_t)aux;
-    ev->obj = (uint64_t)sqlite3_column_int64(s, 5);
-    ev->ref = (uint64_t)sqlite3_column_int64(s, 6);
-    ev->arg = sqlite3_column_int64(s, 8);
-    ev->mono_ns = sqlite3_column_int64(s, 9);
-    ev->wall_ns = sqlite3_column_int64(s, 10);
     it->next_seq++;
     return 1;
 }

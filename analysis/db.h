@@ -107,6 +107,15 @@ void an_events_close(struct an_event_iter *it);
 /* Events decoded so far (after the end: all of them, to compare with runs.event_count). */
 uint64_t an_events_seen(const struct an_event_iter *it);
 
+/* The columns of an events row that an_event_decode reads, in its order, for a statement
+ * that selects them first (as "SELECT " AN_EVENT_COLUMNS_SQL " FROM events ..."). */
+#define AN_EVENT_COLUMNS_SQL \
+    "seq, time_ns, node, kind, peer, obj_id, ref_id, detail, arg, mono_ns, wall_ns"
+/* Decodes the current row of such a statement into *ev and checks what can be checked
+ * without context (a known kind and aux, nodes below node_count); false on a damaged row.
+ * The caller checks the seq against what it expects. */
+bool an_event_decode(sqlite3_stmt *s, uint32_t node_count, struct sim_event *ev);
+
 /* Formats a true or local time as seconds with 9 decimals ("12.000345678s"). */
 char *an_format_time(int64_t ns, char *out, size_t out_bytes);
 

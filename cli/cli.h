@@ -32,6 +32,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_why(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
 extern volatile sig_atomic_t cli_interrupt;
@@ -88,6 +89,12 @@ void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          char *const *overrides, size_t override_count, const char *db_path,
                          uint64_t stop_at_seq);
 void cli_print_report(FILE *out, const struct an_run *run, const struct an_report *report);
+/* A node's name from the record made safe for a terminal ("-" for none, "?" past the
+ * table), into out. */
+const char *cli_node_name(const struct an_nodes *nodes, uint32_t node, char *out,
+                          size_t out_bytes);
+/* Prints what an event did (peer, message, timer...) as `murphy log` does after its kind. */
+void cli_print_event_what(const struct sim_event *ev, const struct an_nodes *nodes);
 /* Opens the database, builds the run's report and prints it; returns the exit status. */
 int cli_report_run(const char *db_path, uint64_t run_id);
 

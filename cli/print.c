@@ -1,4 +1,5 @@
-/* cli/print.c - the run report as text. Strings that come from a record (node names,
+/* cli/print.c - the run report as text, and one event as `murphy log` and `murphy why`
+ * print it. Strings that come from a record (node names,
  * metric names, violation and note texts) are printed with control characters made
  * visible, so a hostile record cannot drive the terminal. Sections with nothing to say
  * (no metrics, no clock events, no pauses) are left out. */
@@ -201,4 +202,85 @@ int cli_report_run(const char *db_path, uint64_t run_id)
     an_run_free(&run);
     an_db_close(db);
     return status;
+}
+
+/* A node's name from the record, made safe for the terminal (into a buffer the caller owns). */
+const char *cli_node_name(const struct an_nodes *nodes, uint32_t node, char *out,
+                             size_t out_bytes)
+{
+    if (node == SIM_NODE_NONE) return "-";
+    return cli_safe(node < nodes->count ? nodes->names[node] : "?", out, out_bytes);
+}
+
+/* What an event did, as `murphy log` prints it after the kind. */
+void cli_print_event_what(const struct sim_event *ev, const struct an_nodes *nodes)
+{
+    char peer_buf[256];
+    const char *peer = cli_node_name(nodes, ev->peer, peer_buf, sizeof peer_buf);
+    const char *aux = sim_event_aux_name(ev->kind, ev->aux);
+    char t[40], t2[40];
+    switch (ev->kind) {
+    case SIM_EV_SEND:
+    case SIM_EV_ENQUEUE:
+        printf("-> %s msg %" PRIu64 " %s", peer, ev->obj, aux);
+        if (ev->ref) printf(" to msg %" PRIu64, ev->ref);
+        if (ev->kind == SIM_EV_SEND) printf(", %" PRId64 " B", ev->arg);
+        else printf(", %" PRId64 " ahead in the sender's queue", ev->arg);
+        break;
+    case SIM_EV_DELIVER:
+        printf("<- %s msg %" PRIu64 " %s", peer, ev->obj, aux);
+        if (ev->ref) printf(" to msg %" PRIu64, ev->ref);
+        printf(", sent %s ago", an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_DROP:
+    case SIM_EV_DUPLICATE:
+    case SIM_EV_CORRUPT:
+    case SIM_EV_CLAMP:
+        printf("msg %" PRIu64 " (peer %s)%s%s", ev->obj, peer, aux ? ": " : "", aux ? aux : "");
+        if (ev->kind == SIM_EV_CORRUPT) printf(", byte %" PRId64 " flipped", ev->arg);
+        if (ev->kind == SIM_EV_CLAMP) printf(", delay clamped to %s",
+                                             an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_TIMER_SET:
+        printf("timer %" PRIu64 " tag %" PRIu64 " in %s (local)", ev->obj, ev->ref,
+               an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_TIMER_FIRE:
+    case SIM_EV_TIMER_CANCEL: printf("timer %" PRIu64 " tag %" PRIu64, ev->obj, ev->ref); break;
+    case SIM_EV_WORK_START:
+        printf("work %" PRIu64 " for %s", ev->obj, an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_WORK_DONE: printf("work %" PRIu64, ev->obj); break;
+    case SIM_EV_FAULT: printf("#%" PRIu64 " %s", ev->obj, aux ? aux : "?"); break;
+    case SIM_EV_PAUSE: printf("for %s", an_format_time(ev->arg, t, sizeof t)); break;
+    case SIM_EV_RESUME: printf("%" PRId64 " waiting in the inbox", ev->arg); break;
+    case SIM_EV_CRASH:
+    case SIM_EV_RESTART: printf("incarnation %" PRId64, ev->arg); break;
+    case SIM_EV_OP_INVOKE: printf("op %" PRIu64 " process %" PRIu64, ev->obj, ev->ref); break;
+    case SIM_EV_OP_COMPLETE: printf("op %" PRIu64 " %s", ev->obj, aux ? aux : "?"); break;
+    case SIM_EV_TIMEOUT: printf("gave up on msg %" PRIu64, ev->obj); break;
+    case SIM_EV_CLOCK_STEP:
+        printf("wall clock %s%s (%s)", ev->arg >= 0 ? "+" : "",
+               an_format_time(ev->arg, t, sizeof t), aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_RATE:
+        printf("rate now %+.3f ppm (%s)", (double)ev->arg / 1000.0, aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_SYNC:
+        printf("measured offset %s%s against %s: %s", ev->arg >= 0 ? "+" : "",
+               an_format_time(ev->arg, t, sizeof t),
+               ev->peer == SIM_NODE_NONE ? "the reference" : peer, aux ? aux : "?");
+        break;
+    case SIM_EV_CLOCK_SAMPLE:
+        printf("wall offset %s%s", ev->arg >= 0 ? "+" : "", an_format_time(ev->arg, t, sizeof t));
+        break;
+    case SIM_EV_SUSPECT: printf("suspects %s", peer); break;
+    case SIM_EV_TRUST: printf("trusts %s again", peer); break;
+    case SIM_EV_CLAIM: printf("a=%" PRId64 " b=%" PRId64, (int64_t)ev->obj, (int64_t)ev->ref); break;
+    case SIM_EV_PAUSE_NOTICE:
+        printf("pause of %s in %s (%s)", an_format_time((int64_t)ev->obj, t, sizeof t),
+               an_format_time(ev->arg, t2, sizeof t2), aux ? aux : "?");
+        break;
+    default: break;
+    }
 }
