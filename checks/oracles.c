@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "detector.h"
+#include "elect.h"
 #include "lease.h"
 #include "lww.h"
 #include "sim/assert.h"
@@ -21,6 +22,7 @@ static const struct oracle_def *const oracle_defs[] = {
     &oracle_stamps,
     &oracle_cache,
     &oracle_detector,
+    &oracle_elect,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

@@ -22,6 +22,7 @@ static const struct murphy_model *const builtin[] = {
     &models_load,
     &models_busy_server,
     &models_failover_client,
+    &models_elect_node,
 };
 
 static const struct murphy_model_set builtin_set = {
