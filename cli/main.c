@@ -15,6 +15,8 @@ static const char usage[] =
     "  sweep SCENARIO  run a grid of settings x seeds in-process; metrics per point\n"
     "  merge OUT IN... fold the shards of a sweep (sweep --shard K/N) into one\n"
     "  plot DB         draw a sweep's metrics with gnuplot (SVG or PNG)\n"
+    "  search SCENARIO run many seeds in-process; record and print the failing ones\n"
+    "  extract DB      copy one run into a database of its own, for a bug report\n"
     "  list            the scenarios (and with --models the models) murphy knows\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
@@ -28,12 +30,13 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run},       {"replay", cmd_replay}, {"log", cmd_log},
     {"report", cmd_report}, {"list", cmd_list},     {"sweep", cmd_sweep},
-    {"merge", cmd_merge},   {"plot", cmd_plot},
+    {"merge", cmd_merge},   {"plot", cmd_plot},     {"search", cmd_search},
+    {"extract", cmd_extract},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
-    "why", "search", "shrink", "check", "extract", "timeline", "export",
+    "why", "shrink", "check", "timeline", "export",
     "compare", "explain",
 };
 
