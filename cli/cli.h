@@ -33,6 +33,8 @@ int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_why(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
 extern volatile sig_atomic_t cli_interrupt;
@@ -58,6 +60,14 @@ bool cli_opt(int argc, char **argv, int *i, const char *opt, const char **value,
 int cli_parse_seed(const char *text, uint64_t *seed);
 int cli_parse_u64(const char *text, const char *what, uint64_t *out);
 int cli_parse_time(const char *text, const char *what, int64_t *ns);
+
+#define CLI_SEEDS_MAX 10000000u /* runs of one sweep or search */
+/* --seeds A..B or A,B,C (no seed twice): a malloc'd array the caller frees. */
+int cli_parse_seeds(const char *text, uint64_t **seeds, size_t *count);
+/* --shard K/N with K in 1..N. */
+int cli_parse_shard(const char *text, uint64_t *k, uint64_t *n);
+/* --jobs J within 1..CLI_JOBS_MAX. */
+int cli_parse_jobs(const char *text, uint64_t *jobs);
 bool cli_wants_help(int argc, char **argv);
 
 /* Parses `DB [--run ID]` for the reading commands (cmd names the command in errors).

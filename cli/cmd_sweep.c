@@ -2,36 +2,28 @@
  * seeds, each run in-process with no event recording; the oracles and the accumulators
  * are fed live and only their metrics, the hash and the status are kept (sweep.h).
  *
- * --jobs forks workers before any database is opened. Each worker runs its round-robin
- * slice and sends its rows to the parent over a pipe; the parent alone writes the
- * database. Why a pipe and not a database per worker: nothing to clean up after a crash,
- * no SQLite lock contention, and a worker that dies shows as a short stream and an exit
- * status the parent reports. */
+ * A run executes as cli/run_once.h says (as `murphy run` would). --jobs forks workers
+ * (cli/workers.h) before any database is opened; each runs its round-robin slice and
+ * sends its rows to the parent, which alone writes the database. */
 #include "cli.h"
 
-#include <assert.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/metrics.h"
-#include "checks/cause.h"
-#include "checks/oracle.h"
 #include "models/models.h"
 #include "sim/units.h"
 #include "sim/world.h"
+#include "run_once.h"
 #include "sweep.h"
+#include "workers.h"
 
 #define SETS_MAX 64
 #define VALUES_MAX 4096
 #define RUNS_MAX 10000000u
-#define JOBS_MAX 256
 
 static const char usage[] =
     "usage: murphy sweep SCENARIO --set KEY=SPEC... --seeds A..B [--jobs J] [--shard K/N]\n"
@@ -118,25 +110,9 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
         } else if (cli_opt(argc, argv, &i, "--seeds", &v, &status)) {
             a->seeds = v;
         } else if (cli_opt(argc, argv, &i, "--jobs", &v, &status)) {
-            if (v && (cli_parse_u64(v, "--jobs", &a->jobs) != 0 || a->jobs < 1 ||
-                      a->jobs > JOBS_MAX)) {
-                if (a->jobs < 1 || a->jobs > JOBS_MAX)
-                    cli_error("--jobs must be within 1..%d, got '%.40s'", JOBS_MAX, v);
-                status = CLI_EXIT_USAGE;
-            }
+            if (v && cli_parse_jobs(v, &a->jobs) != 0) status = CLI_EXIT_USAGE;
         } else if (cli_opt(argc, argv, &i, "--shard", &v, &status)) {
-            char *slash = v ? strchr(v, '/') : NULL;
-            char k[32] = "", n[32] = "";
-            if (slash && slash - v < 31 && strlen(slash + 1) < 31) {
-                memcpy(k, v, (size_t)(slash - v));
-                snprintf(n, sizeof n, "%s", slash + 1);
-            }
-            if (v && (!slash || cli_parse_u64(k, "--shard K", &a->shard_k) != 0 ||
-                      cli_parse_u64(n, "--shard N", &a->shard_n) != 0 || a->shard_k < 1 ||
-                      a->shard_n < 1 || a->shard_k > a->shard_n || a->shard_n > RUNS_MAX)) {
-                cli_error("--shard must be K/N with K in 1..N, got '%.40s'", v);
-                status = CLI_EXIT_USAGE;
-            }
+            if (v && cli_parse_shard(v, &a->shard_k, &a->shard_n) != 0) status = CLI_EXIT_USAGE;
         } else if (cli_opt(argc, argv, &i, "--db", &v, &status)) {
             a->db_path = v;
         } else if (cli_opt(argc, argv, &i, "--csv", &v, &status)) {
@@ -346,48 +322,8 @@ static int parse_grid(const struct sweep_args *a, struct plan *plan, struct axis
 
 static int parse_seeds(const char *text, struct plan *plan)
 {
-    uint64_t *seeds = NULL;
     size_t count = 0;
-    const char *dots = strstr(text, "..");
-    if (dots && !strchr(text, ',')) {
-        char a[32] = "";
-        uint64_t lo, hi;
-        if ((size_t)(dots - text) < sizeof a) memcpy(a, text, (size_t)(dots - text));
-        if (cli_parse_seed(a, &lo) != 0 || cli_parse_seed(dots + 2, &hi) != 0 || hi < lo ||
-            hi - lo >= RUNS_MAX) {
-            cli_error("--seeds '%s': expected A..B with A <= B (at most %u seeds)", text,
-                      RUNS_MAX);
-            return -1;
-        }
-        count = (size_t)(hi - lo + 1);
-        seeds = malloc(count * sizeof *seeds);
-        for (size_t i = 0; seeds && i < count; i++) seeds[i] = lo + i;
-    } else {
-        char *copy = strdup(text);
-        seeds = malloc((strlen(text) / 2 + 1) * sizeof *seeds);
-        for (char *item = copy; copy && seeds && item;) {
-            char *comma = strchr(item, ',');
-            if (comma) *comma = '\0';
-            if (cli_parse_seed(item, &seeds[count]) != 0) {
-                cli_error("--seeds '%s': expected A..B or a list of seeds", text);
-                free(copy);
-                free(seeds);
-                return -1;
-            }
-            for (size_t j = 0; j < count; j++)
-                if (seeds[j] == seeds[count]) {
-                    cli_error("--seeds '%s': seed %" PRIu64 " twice", text, seeds[count]);
-                    free(copy);
-                    free(seeds);
-                    return -1;
-                }
-            count++;
-            item = comma ? comma + 1 : NULL;
-        }
-        free(copy);
-    }
-    if (!seeds) return -1;
-    plan->seeds = seeds;
+    if (cli_parse_seeds(text, &plan->seeds, &count) != 0) return -1;
     plan->spec.seed_count = (uint32_t)count;
     return 0;
 }
@@ -463,40 +399,15 @@ static size_t point_overrides(const struct plan *plan, uint32_t point, const cha
 
 /* ---- one run ----------------------------------------------------------------------- */
 
-struct run_sink {
+struct row_sink {
     struct sweep_row *row;
-    struct sim_recorder *rec; /* --full: what `murphy run` records; else NULL */
     bool is_out_of_memory;
 };
 
-static void on_violation(void *ctx, const struct sim_event *at, const char *oracle,
-                         const char *text)
-{
-    struct run_sink *sink = ctx; /* counted by the oracle set; recorded with --full */
-    char source[64];
-    snprintf(source, sizeof source, "oracle:%s", oracle);
-    if (sink->rec) sim_rec_violation(sink->rec, at, source, text);
-}
-
-static void on_annotate(void *ctx, const struct sim_event *at, const char *kind,
-                        const char *text)
-{
-    struct run_sink *sink = ctx;
-    if (sink->rec) sim_rec_annotate(sink->rec, at->seq, at->node, kind, text);
-}
-
-static void on_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id, enum cause c)
-{
-    (void)msg_id;
-    struct run_sink *sink = ctx;
-    if (sink->rec) sim_rec_annotate(sink->rec, seq, node, "timeout_cause", cause_name(c));
-}
-
 static void on_metric(void *ctx, const char *name, double value, const char *unit)
 {
-    struct run_sink *sink = ctx;
+    struct row_sink *sink = ctx;
     struct sweep_row *row = sink->row;
-    if (sink->rec) sim_rec_metric(sink->rec, name, value, unit);
     /* NaN is a metric undefined for this run (a mean over no samples): SQLite would store
      * it as NULL, which sweep_metrics refuses. Left out, so the table says "(not every
      * seed)" and merged shards still equal one process. */
@@ -513,26 +424,6 @@ static void on_metric(void *ctx, const char *name, double value, const char *uni
     m->value = value;
 }
 
-/* Records a --full run's end as `murphy run` does. */
-static int end_full_run(struct sim_recorder *rec, const struct sweep_row *row,
-                        enum sim_run_end end, uint64_t clamp_count, const char *db_path)
-{
-    char ended_at[32];
-    cli_now_iso(ended_at, sizeof ended_at);
-    struct sim_run_result result = {
-        .status = row->status, .end_reason = sim_run_end_name(end), .ended_at = ended_at,
-        .end_ns = row->end_ns, .event_count = row->event_count,
-        .event_hash = row->event_hash, .violation_count = row->violations,
-        .clamp_count = clamp_count,
-    };
-    struct sim_diag diag;
-    if (sim_rec_end_run(rec, &result, &diag) != 0) {
-        cli_error("%s: %s", db_path, diag.message);
-        return CLI_EXIT_IO;
-    }
-    return CLI_EXIT_OK;
-}
-
 /* Runs (point, seed) as `murphy run --no-db` would, keeping the summary in row; with
  * full_db, as `murphy run --db full_db` would, its run id in row->run_id. */
 static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, const char *full_db,
@@ -543,116 +434,38 @@ static int run_one(const struct plan *plan, uint32_t point, uint64_t seed, const
     row->seed = seed;
     const char *sets[2 * SETS_MAX];
     size_t set_count = point_overrides(plan, point, sets);
-    struct sim_scenario scn;
-    struct sim_diag diag;
-    int rc = sim_scn_load(plan->spec.scenario_path, sets, set_count, models_builtin(), &scn,
-                          &diag);
-    if (rc != SIM_OK) {
-        cli_diag_overrides(&diag, sets, set_count);
-        return cli_exit_for(rc);
-    }
-    struct run_sink sink = {row, NULL, false};
-    /* without --full a sweep keeps summaries: annotations go nowhere */
-    struct oracle_report report = {&sink, on_violation, on_metric, on_annotate};
-    struct oracle_set *oracles = oracle_set_create(&report, &scn);
-    struct an_run_shape shape = {scn.node_count, scn.duration_ns};
-    struct an_accs *accs = an_accs_create(&shape);
-    struct cause_oracle *causes = full_db ? cause_oracle_create(on_cause, &sink) : NULL;
-    struct sim_world *world = NULL;
-    rc = oracles && accs && (causes || !full_db) ? sim_world_create(&scn, seed, &world, &diag)
-                                                 : SIM_ENOMEM;
-    if (rc == SIM_OK && full_db) {
-        struct sim_run_meta meta;
-        struct cli_meta_buf buf;
-        cli_run_meta(&meta, &buf);
-        rc = sim_rec_open(full_db, &sink.rec, &diag);
-        if (rc == SIM_OK) rc = sim_rec_begin_run(sink.rec, &scn, seed, &meta, &row->run_id, &diag);
-        if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", full_db);
-    }
-    int status = CLI_EXIT_OK;
-    if (rc == SIM_OK) {
-        if (sink.rec) {
-            struct sim_observer rec_obs = sim_rec_observer(sink.rec);
-            sim_world_add_observer(world, &rec_obs);
-            struct sim_observer cause_obs = cause_oracle_observer(causes);
-            sim_world_add_observer(world, &cause_obs);
-        }
-        struct sim_observer oracles_obs = oracle_set_observer(oracles);
-        sim_world_add_observer(world, &oracles_obs);
-        struct sim_observer accs_obs = an_accs_observer(accs);
-        sim_world_add_observer(world, &accs_obs);
-        enum sim_run_end end = sim_world_run(world, UINT64_MAX, &cli_interrupt);
-        int64_t end_ns = sim_world_now_ns(world);
-        oracle_set_finish(oracles, end_ns);
-        struct an_metric_sink metric_sink = {&sink, on_metric};
-        an_accs_finish(accs, end_ns, &metric_sink);
-        row->violations = sim_world_violation_count(world) + oracle_set_violation_count(oracles);
-        row->event_hash = sim_world_hash(world);
-        row->event_count = sim_world_event_count(world);
-        row->end_ns = end_ns;
-        bool is_incomplete = end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT;
-        snprintf(row->status, sizeof row->status, "%s",
-                 is_incomplete ? "incomplete" : row->violations ? "violated" : "ok");
-        if (sink.rec)
-            status = end_full_run(sink.rec, row, end, sim_world_clamp_count(world), full_db);
-        if (end == SIM_END_INTERRUPTED) status = 128 + (int)cli_interrupt;
-        if (sink.is_out_of_memory) status = CLI_EXIT_IO;
-    } else {
-        char text[2048];
-        sim_diag_format(&diag, text, sizeof text);
-        fprintf(stderr, "%s\n", text);
-        status = cli_exit_for(rc);
-    }
-    sim_rec_close(sink.rec);
-    sim_world_destroy(world);
-    cause_oracle_destroy(causes);
-    oracle_set_destroy(oracles);
-    an_accs_destroy(accs);
-    sim_scn_free(&scn);
+    struct row_sink sink = {row, false};
+    struct cli_run_metrics metrics = {&sink, on_metric};
+    struct cli_run_result result;
+    int status = cli_run_once(plan->spec.scenario_path, sets, set_count, seed, full_db,
+                              &metrics, &result);
+    row->event_hash = result.event_hash;
+    row->event_count = result.event_count;
+    row->end_ns = result.end_ns;
+    row->violations = result.violations;
+    row->run_id = result.run_id;
+    snprintf(row->status, sizeof row->status, "%s", result.status);
+    if (status == CLI_EXIT_OK && sink.is_out_of_memory) status = CLI_EXIT_IO;
     return status;
 }
 
 /* ---- rows over a pipe ---------------------------------------------------------------- */
 
-struct buf {
-    unsigned char *bytes;
-    size_t len, cap;
-};
-
-static bool buf_put(struct buf *b, const void *p, size_t n)
+/* A row as a record. */
+static bool encode_row(const struct sweep_row *r, struct cli_buf *b)
 {
-    if (b->len + n > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
-        unsigned char *grown = realloc(b->bytes, cap);
-        if (!grown) return false;
-        b->bytes = grown;
-        b->cap = cap;
-    }
-    memcpy(b->bytes + b->len, p, n);
-    b->len += n;
-    return true;
-}
-
-/* A row as a length-prefixed record (host byte order: parent and child are one binary). */
-static bool encode_row(const struct sweep_row *r, struct buf *b)
-{
-    uint32_t len = 0;
-    size_t at = b->len;
     uint64_t mc = r->metric_count;
-    bool ok = buf_put(b, &len, sizeof len) && buf_put(b, &r->point, sizeof r->point) &&
-              buf_put(b, &r->seed, sizeof r->seed) &&
-              buf_put(b, &r->event_hash, sizeof r->event_hash) &&
-              buf_put(b, &r->event_count, sizeof r->event_count) &&
-              buf_put(b, &r->end_ns, sizeof r->end_ns) &&
-              buf_put(b, &r->violations, sizeof r->violations) &&
-              buf_put(b, &r->run_id, sizeof r->run_id) &&
-              buf_put(b, r->status, sizeof r->status) && buf_put(b, &mc, sizeof mc);
+    bool ok = cli_buf_put(b, &r->point, sizeof r->point) &&
+              cli_buf_put(b, &r->seed, sizeof r->seed) &&
+              cli_buf_put(b, &r->event_hash, sizeof r->event_hash) &&
+              cli_buf_put(b, &r->event_count, sizeof r->event_count) &&
+              cli_buf_put(b, &r->end_ns, sizeof r->end_ns) &&
+              cli_buf_put(b, &r->violations, sizeof r->violations) &&
+              cli_buf_put(b, &r->run_id, sizeof r->run_id) &&
+              cli_buf_put(b, r->status, sizeof r->status) && cli_buf_put(b, &mc, sizeof mc);
     for (size_t m = 0; ok && m < r->metric_count; m++)
-        ok = buf_put(b, &r->metrics[m], sizeof r->metrics[m]);
-    if (!ok) return false;
-    len = (uint32_t)(b->len - at - sizeof len);
-    memcpy(b->bytes + at, &len, sizeof len);
-    return true;
+        ok = cli_buf_put(b, &r->metrics[m], sizeof r->metrics[m]);
+    return ok;
 }
 
 /* Decodes one record of exactly len bytes; false if it is malformed. */
@@ -683,18 +496,6 @@ static bool decode_row(const unsigned char *p, size_t len, struct sweep_row *r)
     for (size_t m = 0; m < mc; m++) {
         r->metrics[m].name[sizeof r->metrics[m].name - 1] = '\0';
         r->metrics[m].unit[sizeof r->metrics[m].unit - 1] = '\0';
-    }
-    return true;
-}
-
-static bool write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        p += w;
-        n -= (size_t)w;
     }
     return true;
 }
@@ -741,18 +542,26 @@ static void task_of(const struct plan *plan, const struct sweep_args *a, uint64_
     *seed = plan->seeds[index % plan->spec.seed_count];
 }
 
+struct jobs_ctx {
+    const struct plan *plan;
+    const struct sweep_args *a;
+    uint64_t task_count;
+    struct collected *out;
+};
+
 /* A worker: runs tasks j, j+J, ... of the shard and streams their rows to fd. */
-static int worker(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
-                  uint64_t j, int fd)
+static int worker(void *ctx, size_t j, int fd)
 {
-    for (uint64_t k = j; k < task_count; k += a->jobs) {
+    const struct jobs_ctx *c = ctx;
+    for (uint64_t k = j; k < c->task_count; k += c->a->jobs) {
         uint32_t point;
         uint64_t seed;
-        task_of(plan, a, k, &point, &seed);
+        task_of(c->plan, c->a, k, &point, &seed);
         struct sweep_row row;
-        int status = run_one(plan, point, seed, a->is_full ? a->db_path : NULL, &row);
-        struct buf b = {0};
-        bool ok = status == CLI_EXIT_OK && encode_row(&row, &b) && write_all(fd, b.bytes, b.len);
+        int status = run_one(c->plan, point, seed, c->a->is_full ? c->a->db_path : NULL, &row);
+        struct cli_buf b = {0};
+        bool ok = status == CLI_EXIT_OK && encode_row(&row, &b) &&
+                  cli_worker_send(fd, b.bytes, b.len);
         free(b.bytes);
         free(row.metrics);
         if (status != CLI_EXIT_OK) return status;
@@ -761,90 +570,24 @@ static int worker(const struct plan *plan, const struct sweep_args *a, uint64_t 
     return CLI_EXIT_OK;
 }
 
-/* Forks the workers, reads their rows as they come (poll: a worker never blocks on a
- * full pipe while the parent waits on another), then reaps them. */
+static bool receive_row(void *ctx, const unsigned char *bytes, size_t len)
+{
+    struct jobs_ctx *c = ctx;
+    struct sweep_row row;
+    if (!decode_row(bytes, len, &row) || !collect(c->out, &row)) {
+        free(row.metrics);
+        return false;
+    }
+    progress(c->out->count, (size_t)c->task_count);
+    return true;
+}
+
 static int run_jobs(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
                     struct collected *out)
 {
-    size_t jobs = (size_t)a->jobs;
-    pid_t pids[JOBS_MAX];
-    struct pollfd fds[JOBS_MAX];
-    struct buf bufs[JOBS_MAX];
-    memset(bufs, 0, sizeof bufs);
-    fflush(NULL);
-    size_t started = 0;
-    for (; started < jobs; started++) {
-        int p[2];
-        if (pipe(p) != 0) break;
-        pid_t pid = fork();
-        if (pid < 0) {
-            close(p[0]);
-            close(p[1]);
-            break;
-        }
-        if (pid == 0) {
-            close(p[0]);
-            for (size_t i = 0; i < started; i++) close(fds[i].fd);
-            int status = worker(plan, a, task_count, started, p[1]);
-            close(p[1]);
-            _exit(status);
-        }
-        close(p[1]);
-        pids[started] = pid;
-        fds[started] = (struct pollfd){.fd = p[0], .events = POLLIN};
-    }
-    int status = started == jobs ? CLI_EXIT_OK : CLI_EXIT_IO;
-    if (status != CLI_EXIT_OK) cli_error("sweep: cannot start %zu workers", jobs);
-    size_t open_count = started;
-    while (open_count && status == CLI_EXIT_OK) {
-        if (poll(fds, started, -1) < 0) {
-            if (errno == EINTR) continue;
-            status = CLI_EXIT_IO;
-            break;
-        }
-        for (size_t i = 0; i < started; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            unsigned char chunk[65536];
-            ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_count--;
-                if (bufs[i].len) status = CLI_EXIT_IO; /* a torn record */
-                continue;
-            }
-            if (!buf_put(&bufs[i], chunk, (size_t)n)) status = CLI_EXIT_IO;
-            size_t at = 0;
-            while (status == CLI_EXIT_OK && bufs[i].len - at >= sizeof(uint32_t)) {
-                uint32_t len;
-                memcpy(&len, bufs[i].bytes + at, sizeof len);
-                if (bufs[i].len - at - sizeof len < len) break;
-                struct sweep_row row;
-                if (!decode_row(bufs[i].bytes + at + sizeof len, len, &row) ||
-                    !collect(out, &row)) {
-                    free(row.metrics);
-                    status = CLI_EXIT_IO;
-                }
-                at += sizeof len + len;
-                progress(out->count, (size_t)task_count);
-            }
-            memmove(bufs[i].bytes, bufs[i].bytes + at, bufs[i].len - at);
-            bufs[i].len -= at;
-        }
-    }
-    for (size_t i = 0; i < started; i++) {
-        if (fds[i].fd >= 0) close(fds[i].fd);
-        free(bufs[i].bytes);
-        if (status != CLI_EXIT_OK) kill(pids[i], SIGTERM);
-        int wstatus = 0;
-        while (waitpid(pids[i], &wstatus, 0) < 0 && errno == EINTR) {}
-        int child = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-        if (child != CLI_EXIT_OK && status == CLI_EXIT_OK) {
-            cli_error("sweep: worker %zu of %zu failed (exit %d)", i + 1, jobs, child);
-            status = child;
-        }
-    }
+    struct jobs_ctx c = {plan, a, task_count, out};
+    struct cli_workers w = {(size_t)a->jobs, "sweep", &c, worker, receive_row};
+    int status = cli_workers_run(&w);
     if (status == CLI_EXIT_OK && out->count != task_count) {
         cli_error("sweep: %zu of %" PRIu64 " runs came back", out->count, task_count);
         status = CLI_EXIT_IO;
@@ -877,12 +620,12 @@ static char *read_whole(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    struct buf b = {0};
+    struct cli_buf b = {0};
     unsigned char chunk[8192];
     size_t n;
     bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = buf_put(&b, chunk, n);
-    ok = ok && !ferror(f) && buf_put(&b, "", 1);
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = cli_buf_put(&b, chunk, n);
+    ok = ok && !ferror(f) && cli_buf_put(&b, "", 1);
     fclose(f);
     if (!ok) {
         free(b.bytes);

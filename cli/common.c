@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim/units.h"
+#include "workers.h"
 
 volatile sig_atomic_t cli_interrupt;
 
@@ -296,4 +297,79 @@ void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
     }
     if (stop_at_seq != UINT64_MAX) fprintf(out, " --stop-at %" PRIu64, stop_at_seq);
     fputc('\n', out);
+}
+
+int cli_parse_jobs(const char *text, uint64_t *jobs)
+{
+    if (cli_parse_u64(text, "--jobs", jobs) != 0) return -1;
+    if (*jobs < 1 || *jobs > CLI_JOBS_MAX) {
+        cli_error("--jobs must be within 1..%d, got '%.40s'", CLI_JOBS_MAX, text);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse_shard(const char *text, uint64_t *k, uint64_t *n)
+{
+    const char *slash = strchr(text, '/');
+    char k_text[32] = "", n_text[32] = "";
+    if (slash && slash - text < 31 && strlen(slash + 1) < 31) {
+        memcpy(k_text, text, (size_t)(slash - text));
+        snprintf(n_text, sizeof n_text, "%s", slash + 1);
+    }
+    if (!slash || cli_parse_u64(k_text, "--shard K", k) != 0 ||
+        cli_parse_u64(n_text, "--shard N", n) != 0 || *k < 1 || *n < 1 || *k > *n ||
+        *n > CLI_SEEDS_MAX) {
+        cli_error("--shard must be K/N with K in 1..N, got '%.40s'", text);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse_seeds(const char *text, uint64_t **seeds_out, size_t *count_out)
+{
+    uint64_t *seeds = NULL;
+    size_t count = 0;
+    const char *dots = strstr(text, "..");
+    if (dots && !strchr(text, ',')) {
+        char a[32] = "";
+        uint64_t lo, hi;
+        if ((size_t)(dots - text) < sizeof a) memcpy(a, text, (size_t)(dots - text));
+        if (cli_parse_seed(a, &lo) != 0 || cli_parse_seed(dots + 2, &hi) != 0 || hi < lo ||
+            hi - lo >= CLI_SEEDS_MAX) {
+            cli_error("--seeds '%s': expected A..B with A <= B (at most %u seeds)", text,
+                      CLI_SEEDS_MAX);
+            return -1;
+        }
+        count = (size_t)(hi - lo + 1);
+        seeds = malloc(count * sizeof *seeds);
+        for (size_t i = 0; seeds && i < count; i++) seeds[i] = lo + i;
+    } else {
+        char *copy = strdup(text);
+        seeds = malloc((strlen(text) / 2 + 1) * sizeof *seeds);
+        for (char *item = copy; copy && seeds && item;) {
+            char *comma = strchr(item, ',');
+            if (comma) *comma = '\0';
+            if (cli_parse_seed(item, &seeds[count]) != 0) {
+                cli_error("--seeds '%s': expected A..B or a list of seeds", text);
+                free(copy);
+                free(seeds);
+                return -1;
+            }
+            for (size_t j = 0; j < count; j++)
+                if (seeds[j] == seeds[count]) {
+                    cli_error("--seeds '%s': seed %" PRIu64 " twice", text, seeds[count]);
+                    free(copy);
+                    free(seeds);
+                    return -1;
+                }
+            count++;
+            item = comma ? comma + 1 : NULL;
+        }
+        free(copy);
+    }
+    if (!seeds) return -1;
+    *seeds_out = seeds;
+    *count_out = count;
+    return 0;
 }

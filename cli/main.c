@@ -17,6 +17,8 @@ static const char usage[] =
     "  plot DB         draw a sweep's metrics with gnuplot (SVG or PNG)\n"
     "  check DB        is a run's (or a JSONL file's) history of operations linearizable?\n"
     "  why DB          the chain of events behind a violation or any event\n"
+    "  search SCENARIO run many seeds in-process; record and print the failing ones\n"
+    "  extract DB      copy one run into a database of its own, for a bug report\n"
     "  list            the scenarios (and with --models the models) murphy knows\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
@@ -31,12 +33,12 @@ static const struct command commands[] = {
     {"run", cmd_run},       {"replay", cmd_replay}, {"log", cmd_log},
     {"report", cmd_report}, {"list", cmd_list},     {"sweep", cmd_sweep},
     {"merge", cmd_merge},   {"plot", cmd_plot},     {"check", cmd_check},
-    {"why", cmd_why},
+    {"why", cmd_why},       {"search", cmd_search}, {"extract", cmd_extract},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
-    "search", "shrink", "extract", "timeline", "export",
+    "shrink", "timeline", "export",
     "compare", "explain",
 };
 

@@ -913,12 +913,13 @@ static int check_leftovers(struct loader *ld)
     for (size_t i = 0; i < ld->ini.entry_count; i++) {
         struct sim_ini_entry *e = &ld->ini.entries[i];
         if (e->is_used) continue;
-        char keys[1024];
-        expected_keys(ld, e->section, keys, sizeof keys);
         if (!is_known_section(e->section))
             return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 0,
                                 "unknown section [%s] for key '%s': " EXPECTED_SECTIONS,
                                 e->section, e->key);
+        /* only now: expected_keys reads past "node." in a section it assumes is known */
+        char keys[1024];
+        expected_keys(ld, e->section, keys, sizeof keys);
         return sim_diag_set(ld->diag, SIM_EINPUT, e->file, e->line, 1,
                             "unknown key '%s' in [%s]; expected one of: %s", e->key, e->section,
                             keys);
