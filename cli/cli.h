@@ -70,6 +70,11 @@ int cli_parse_shard(const char *text, uint64_t *k, uint64_t *n);
 int cli_parse_jobs(const char *text, uint64_t *jobs);
 bool cli_wants_help(int argc, char **argv);
 
+/* The rest of a command's argument loop: an unknown option, or its one scenario (a second
+ * one is an error). Returns CLI_EXIT_OK or CLI_EXIT_USAGE (with the message printed). */
+int cli_scenario_arg(const char *cmd, const char *arg, const char **scenario);
+/* After the loop: CLI_EXIT_USAGE with a message if no scenario was given. */
+int cli_scenario_given(const char *cmd, const char *scenario);
 /* Parses `DB [--run ID]` for the reading commands (cmd names the command in errors).
  * Returns an exit status. */
 int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_path,

@@ -73,24 +73,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             a->is_quiet = true;
         } else if (strcmp(argv[i], "--check-determinism") == 0) {
             a->is_checking_determinism = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_error("run: unknown option '%s' (see murphy run --help)", argv[i]);
-            status = CLI_EXIT_USAGE;
-        } else if (!a->scenario) {
-            a->scenario = argv[i];
         } else {
-            cli_error("run: one scenario at a time, got '%s' and '%s'", a->scenario, argv[i]);
-            status = CLI_EXIT_USAGE;
+            status = cli_scenario_arg("run", argv[i], &a->scenario);
         }
     }
     if (status == CLI_EXIT_OK && a->is_checking_determinism && !a->db_path) {
         cli_error("run: --check-determinism compares against the record; drop --no-db");
         status = CLI_EXIT_USAGE;
     }
-    if (status == CLI_EXIT_OK && !a->scenario) {
-        cli_error("run: which scenario? (see murphy run --help, murphy list)");
-        status = CLI_EXIT_USAGE;
-    }
+    if (status == CLI_EXIT_OK) status = cli_scenario_given("run", a->scenario);
     return status;
 }
 

@@ -80,20 +80,11 @@ static int parse_args(int argc, char **argv, struct search_args *a)
             a->db_path = v;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             a->is_quiet = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_error("search: unknown option '%s' (see murphy search --help)", argv[i]);
-            status = CLI_EXIT_USAGE;
-        } else if (!a->scenario) {
-            a->scenario = argv[i];
         } else {
-            cli_error("search: one scenario at a time, got '%s' and '%s'", a->scenario, argv[i]);
-            status = CLI_EXIT_USAGE;
+            status = cli_scenario_arg("search", argv[i], &a->scenario);
         }
     }
-    if (status == CLI_EXIT_OK && !a->scenario) {
-        cli_error("search: which scenario? (see murphy search --help, murphy list)");
-        status = CLI_EXIT_USAGE;
-    }
+    if (status == CLI_EXIT_OK) status = cli_scenario_given("search", a->scenario);
     if (status == CLI_EXIT_OK && !a->seeds_text) {
         cli_error("search: which seeds? (--seeds 1..1000)");
         status = CLI_EXIT_USAGE;

@@ -123,20 +123,11 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
             a->is_quiet = true;
         } else if (strcmp(argv[i], "--full") == 0) {
             a->is_full = true;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_error("sweep: unknown option '%s' (see murphy sweep --help)", argv[i]);
-            status = CLI_EXIT_USAGE;
-        } else if (!a->scenario) {
-            a->scenario = argv[i];
         } else {
-            cli_error("sweep: one scenario at a time, got '%s' and '%s'", a->scenario, argv[i]);
-            status = CLI_EXIT_USAGE;
+            status = cli_scenario_arg("sweep", argv[i], &a->scenario);
         }
     }
-    if (status == CLI_EXIT_OK && !a->scenario) {
-        cli_error("sweep: which scenario? (see murphy sweep --help, murphy list)");
-        status = CLI_EXIT_USAGE;
-    }
+    if (status == CLI_EXIT_OK) status = cli_scenario_given("sweep", a->scenario);
     if (status == CLI_EXIT_OK && !a->seeds) {
         cli_error("sweep: which seeds? (--seeds 1..20)");
         status = CLI_EXIT_USAGE;

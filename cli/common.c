@@ -156,6 +156,27 @@ bool cli_wants_help(int argc, char **argv)
     return false;
 }
 
+int cli_scenario_arg(const char *cmd, const char *arg, const char **scenario)
+{
+    if (arg[0] == '-' && arg[1] != '\0') {
+        cli_error("%s: unknown option '%s' (see murphy %s --help)", cmd, arg, cmd);
+        return CLI_EXIT_USAGE;
+    }
+    if (*scenario) {
+        cli_error("%s: one scenario at a time, got '%s' and '%s'", cmd, *scenario, arg);
+        return CLI_EXIT_USAGE;
+    }
+    *scenario = arg;
+    return CLI_EXIT_OK;
+}
+
+int cli_scenario_given(const char *cmd, const char *scenario)
+{
+    if (scenario) return CLI_EXIT_OK;
+    cli_error("%s: which scenario? (see murphy %s --help, murphy list)", cmd, cmd);
+    return CLI_EXIT_USAGE;
+}
+
 int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_path,
                       uint64_t *run_id)
 {
