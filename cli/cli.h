@@ -86,6 +86,12 @@ int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct
 /* Finds a scenario by path or by name in the scenario directories; returns 0 and writes
  * the path, or -1 (message printed). */
 int cli_find_scenario(const char *name_or_path, char *path, size_t path_bytes);
+/* Finds and loads a scenario with the in-tree models and the overrides; on failure the
+ * error is printed (file:line:col, or the --set it came from) and the exit status
+ * returned. The path found is written to path. */
+int cli_load_scenario(const char *name_or_path, const char *const *overrides,
+                      size_t override_count, char *path, size_t path_bytes,
+                      struct sim_scenario *scn);
 /* The scenario directories, in search order, separated by ':' (for messages). */
 const char *cli_scenario_dirs(char *out, size_t out_bytes);
 

@@ -209,14 +209,11 @@ int cmd_run(int argc, char **argv)
     int status = parse_args(argc, argv, &a);
     if (status != CLI_EXIT_OK) return status;
     char path[4096];
-    if (cli_find_scenario(a.scenario, path, sizeof path) != 0) return CLI_EXIT_USAGE;
     struct sim_scenario scn;
+    status = cli_load_scenario(a.scenario, a.overrides, a.override_count, path, sizeof path,
+                               &scn);
+    if (status != CLI_EXIT_OK) return status;
     struct sim_diag diag;
-    int rc = sim_scn_load(path, a.overrides, a.override_count, models_builtin(), &scn, &diag);
-    if (rc != SIM_OK) {
-        cli_diag_overrides(&diag, a.overrides, a.override_count);
-        return cli_exit_for(rc);
-    }
     struct run_state st = {.is_quiet = a.is_quiet};
     struct sim_world *world = NULL;
     struct cause_oracle *oracle = cause_oracle_create(label_cause, &st);
@@ -229,7 +226,7 @@ int cmd_run(int argc, char **argv)
         oracle = NULL;
     }
     int64_t run_id = 0;
-    rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
+    int rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
     if (rc == SIM_OK && a.db_path) {
         struct sim_run_meta meta;
         struct cli_meta_buf buf;

@@ -237,15 +237,11 @@ int cmd_search(int argc, char **argv)
     int status = parse_args(argc, argv, &a);
     if (status != CLI_EXIT_OK) return status;
     char path[4096];
-    if (cli_find_scenario(a.scenario, path, sizeof path) != 0) return CLI_EXIT_USAGE;
     /* load once before any run, so a bad scenario or --set fails fast, named */
     struct sim_scenario scn;
-    struct sim_diag diag;
-    int rc = sim_scn_load(path, a.overrides, a.override_count, models_builtin(), &scn, &diag);
-    if (rc != SIM_OK) {
-        cli_diag_overrides(&diag, a.overrides, a.override_count);
-        return cli_exit_for(rc);
-    }
+    status = cli_load_scenario(a.scenario, a.overrides, a.override_count, path, sizeof path,
+                               &scn);
+    if (status != CLI_EXIT_OK) return status;
     sim_scn_free(&scn);
     struct search s = {.a = &a, .path = path};
     status = shard_seeds(&a, &s);

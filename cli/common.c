@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "models/models.h"
 #include "sim/units.h"
 #include "workers.h"
 
@@ -393,4 +394,16 @@ int cli_parse_seeds(const char *text, uint64_t **seeds_out, size_t *count_out)
     *seeds_out = seeds;
     *count_out = count;
     return 0;
+}
+
+int cli_load_scenario(const char *name_or_path, const char *const *overrides,
+                      size_t override_count, char *path, size_t path_bytes,
+                      struct sim_scenario *scn)
+{
+    if (cli_find_scenario(name_or_path, path, path_bytes) != 0) return CLI_EXIT_USAGE;
+    struct sim_diag diag;
+    int rc = sim_scn_load(path, overrides, override_count, models_builtin(), scn, &diag);
+    if (rc == SIM_OK) return CLI_EXIT_OK;
+    cli_diag_overrides(&diag, overrides, override_count);
+    return cli_exit_for(rc);
 }
