@@ -33,6 +33,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_why(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 
@@ -40,10 +41,13 @@ int cmd_extract(int argc, char **argv);
 extern volatile sig_atomic_t cli_interrupt;
 void cli_catch_signals(void);
 
-/* Text from a record (or any untrusted source) made safe for a terminal: control bytes,
- * DEL and C1 bytes (0x80-0x9f, CSI on 8-bit terminals) become \xNN; cut with "..." to fit
- * out. NULL reads "?". Returns out. */
+/* Text from a record (or any untrusted source) made safe for a terminal: valid UTF-8 (any
+ * language) passes; control bytes, DEL, C1 controls (U+0080..U+009F, and the bare bytes
+ * 0x80-0x9f: CSI on 8-bit terminals) and every byte of broken UTF-8 become \xNN; cut with
+ * "..." to fit out. NULL reads "?". Returns out. */
 const char *cli_safe(const char *s, char *out, size_t out_bytes);
+/* The same, streamed to out without a length limit (NULL prints nothing). */
+void cli_print_safe(FILE *out, const char *s);
 bool cli_is_unsafe_byte(unsigned char c);
 
 /* Prints "murphy: error: ..." (printf-style) to stderr. */

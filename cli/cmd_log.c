@@ -87,13 +87,7 @@ static int parse_args(int argc, char **argv, struct log_args *a)
     return status;
 }
 
-static void print_text(const unsigned char *s)
-{
-    for (; s && *s; s++) {
-        if (cli_is_unsafe_byte(*s)) printf("\\x%02x", *s);
-        else putchar(*s);
-    }
-}
+static void print_text(const unsigned char *s) { cli_print_safe(stdout, (const char *)s); }
 
 /* The run's annotations (oracle labels, notes, claims) and violation texts, read once and
  * walked beside the events in the same order (one query per event would scan these

@@ -94,13 +94,7 @@ struct shape {
     const struct why_args *args;
 };
 
-static void print_texts(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (cli_is_unsafe_byte(*p)) printf("\\x%02x", *p);
-        else putchar(*p);
-    }
-}
+static void print_texts(const char *s) { cli_print_safe(stdout, s); }
 
 static void print_event(const struct shape *sh, const struct an_why_link *l, int indent,
                         const char *mark)

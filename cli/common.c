@@ -34,25 +34,70 @@ void cli_catch_signals(void)
 
 bool cli_is_unsafe_byte(unsigned char c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
 
-const char *cli_safe(const char *s, char *out, size_t out_bytes)
+/* The length of the valid UTF-8 sequence at p (2..4), or 0: overlong forms, surrogates,
+ * code points past U+10FFFF and C1 controls (U+0080..U+009F, which a terminal obeys)
+ * are not valid here. */
+static size_t utf8_printable_length(const unsigned char *p)
+{
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (!len || p[0] > 0xf4) return 0;
+    uint32_t cp = p[0] & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    if (cp <= 0x9f) return 0;
+    return len;
+}
+
+/* One printable piece of s at p: a character copied, or \xNN for a control byte or a
+ * byte of broken UTF-8. Writes it to piece (NUL-terminated) and returns the bytes of s
+ * it covers. */
+static size_t safe_piece(const unsigned char *p, char piece[8])
 {
     static const char hex[] = "0123456789abcdef";
+    size_t run = *p < 0x80 ? (cli_is_unsafe_byte(*p) ? 0 : 1) : utf8_printable_length(p);
+    if (run) {
+        memcpy(piece, p, run);
+        piece[run] = '\0';
+        return run;
+    }
+    piece[0] = '\\';
+    piece[1] = 'x';
+    piece[2] = hex[*p >> 4];
+    piece[3] = hex[*p & 15];
+    piece[4] = '\0';
+    return 1;
+}
+
+const char *cli_safe(const char *s, char *out, size_t out_bytes)
+{
     size_t used = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++) {
-        bool is_unsafe = cli_is_unsafe_byte(*p);
-        if (used + (is_unsafe ? 4 : 1) + 4 >= out_bytes) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p;) {
+        char piece[8];
+        size_t consumed = safe_piece(p, piece);
+        size_t len = strlen(piece);
+        if (used + len + 4 >= out_bytes) {
             memcpy(out + used, "...", 4);
             return out;
         }
-        if (is_unsafe) {
-            out[used++] = '\\';
-            out[used++] = 'x';
-            out[used++] = hex[*p >> 4];
-            out[used++] = hex[*p & 15];
-        } else out[used++] = (char)*p;
+        memcpy(out + used, piece, len);
+        used += len;
+        p += consumed;
     }
     out[used] = '\0';
     return out;
+}
+
+void cli_print_safe(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+        char piece[8];
+        p += safe_piece(p, piece);
+        fputs(piece, out);
+    }
 }
 
 void cli_error(const char *fmt, ...)
