@@ -11,6 +11,7 @@
 #include "elect.h"
 #include "lease.h"
 #include "lww.h"
+#include "names.h"
 #include "sim/assert.h"
 #include "stamps.h"
 #include "timing.h"
@@ -19,6 +20,7 @@ static const struct oracle_def *const oracle_defs[] = {
     &oracle_timing,
     &oracle_lease,
     &oracle_lww,
+    &oracle_names,
     &oracle_stamps,
     &oracle_cache,
     &oracle_detector,

@@ -13,6 +13,8 @@ extern const struct murphy_model models_lease_client;
 extern const struct murphy_model models_store_server;
 extern const struct murphy_model models_lww_replica;
 extern const struct murphy_model models_lww_client;
+extern const struct murphy_model models_name_registry;
+extern const struct murphy_model models_name_client;
 extern const struct murphy_model models_time_server;
 extern const struct murphy_model models_clock_guard;
 extern const struct murphy_model models_cache_server;

@@ -11,6 +11,8 @@ static const struct murphy_model *const builtin[] = {
     &models_store_server,
     &models_lww_replica,
     &models_lww_client,
+    &models_name_registry,
+    &models_name_client,
     &models_time_server,
     &models_clock_guard,
     &models_cache_server,
