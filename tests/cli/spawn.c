@@ -589,6 +589,16 @@ sqlite3 *db_open(const char *path, bool is_writable)
     return db;
 }
 
+void db_remove(const char *path)
+{
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 void db_close(sqlite3 *db)
 {
     if (!db) return;

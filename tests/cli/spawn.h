@@ -157,6 +157,9 @@ void assert_replay_identical(const char *db_path, const struct recorded *rec);
 sqlite3 *db_open(const char *path, bool is_writable);
 /* Finalizes the handle's statements and closes it; any handle, NULL is fine. */
 void db_close(sqlite3 *db);
+/* Deletes a database file and its -wal and -shm companions (long seed loops keep the
+ * temporary directory small); missing files are fine. */
+void db_remove(const char *path);
 /* The first column of the first row of sql as an int64 (NULL reads 0); asserts the
  * statement prepares and yields a row. */
 int64_t db_int(sqlite3 *db, const char *sql, int64_t p1, int64_t p2);

@@ -88,16 +88,6 @@ static struct lease_run run_one(const char *scenario, uint64_t seed, const char 
     return finish_run(&child, db_path);
 }
 
-static void remove_db(const char *path)
-{
-    char side[4200];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
 /* The n-th "token T, granted at seq G" of text (n = 0, 1); false if absent. */
 static bool nth_grant(const char *text, int n, int64_t *token, int64_t *grant_seq)
 {
@@ -275,8 +265,8 @@ Test(lease, fencing_keeps_writers_apart_over_200_seeds, .timeout = 600)
         start_run(&unfenced_child, UNFENCED, seed, unfenced_db, NULL);
         struct lease_run fenced = finish_run(&fenced_child, fenced_db);
         struct lease_run unfenced = finish_run(&unfenced_child, unfenced_db);
-        remove_db(fenced_db);
-        remove_db(unfenced_db);
+        db_remove(fenced_db);
+        db_remove(unfenced_db);
 
         cr_assert_eq(fenced.rec.exit_code, 0, "fencing-token seed %" PRIu64 ": exit %d", seed,
                      fenced.rec.exit_code);
@@ -349,7 +339,7 @@ Test(lease, short_pauses_do_not_break_the_lease)
                      run.conflicts);
         cr_assert_eq(run.rec.exit_code, 0);
         cr_assert_gt(run.writes_accepted, 100, "seed %" PRIu64, seed);
-        remove_db(db_path);
+        db_remove(db_path);
     }
 }
 
@@ -365,7 +355,7 @@ Test(lease, heavier_tail_refuses_more_and_still_no_conflict)
         cr_assert_gt(b.writes_accepted, 0, "seed %" PRIu64, seed);
         base += a.stale_rejected;
         heavy += b.stale_rejected;
-        remove_db(db_path);
+        db_remove(db_path);
     }
     cr_assert_gt(heavy, base, "refusals: %" PRId64 " with pareto 1.2, %" PRId64 " with 1.5",
                  heavy, base);

@@ -79,16 +79,6 @@ static struct elect_run run_one(uint64_t seed, const char *db_path, const char *
     return finish_run(&child, db_path);
 }
 
-static void remove_db(const char *path)
-{
-    char side[4200];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
 /* (a) naive: two leaders in one term, each violation naming claims of that term. */
 Test(split_brain, naive_election_has_two_leaders_in_one_term)
 {
@@ -156,7 +146,7 @@ Test(split_brain, majority_vote_never_two_leaders_and_recovers_after_heals, .tim
             if (r->leaderless_max_ns > worst_leaderless_ns) worst_leaderless_ns = r->leaderless_max_ns;
             if (r->leaders < fewest_leaders) fewest_leaders = r->leaders;
             overlaps += r->overlaps;
-            remove_db(tmp_path(paths[k]));
+            db_remove(tmp_path(paths[k]));
         }
     }
     cr_log_info("majority over %u seeds: worst leaderless %" PRId64 " ns, fewest leaders %"

@@ -75,16 +75,6 @@ static struct names_run run_one(uint64_t seed, const char *db_path, const char *
     return finish_run(&child, db_path);
 }
 
-static void remove_db(const char *path)
-{
-    char side[4200];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
 /* (a) naive: one name accepted for two clients, each violation naming both claims. */
 Test(unique_username, naive_registry_gives_a_name_twice)
 {
@@ -143,7 +133,7 @@ Test(unique_username, majority_never_gives_a_name_twice_and_still_gives_names, .
                           PRId64, s, r->accepted, r->attempts);
             if (share < worst_share) worst_share = share;
             accepted += r->accepted;
-            remove_db(tmp_path(paths[k]));
+            db_remove(tmp_path(paths[k]));
         }
     }
     cr_log_info("majority over %u seeds: %" PRId64 " accepted, worst share %.3f", SWEEP_SEEDS,
