@@ -21,6 +21,7 @@ static const char usage[] =
     "  extract DB      copy one run into a database of its own, for a bug report\n"
     "  list            the scenarios (and with --models the models) murphy knows\n"
     "  explain SCENARIO  what a scenario shows, how to run it and what to look at\n"
+    "  compare A [B]   two runs' numbers side by side (with vs without)\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
     "error, 4 replay diverged, 5 a checker gave up (unknown), 128+N killed by signal N\n";
@@ -35,13 +36,12 @@ static const struct command commands[] = {
     {"report", cmd_report}, {"list", cmd_list},     {"sweep", cmd_sweep},
     {"merge", cmd_merge},   {"plot", cmd_plot},     {"check", cmd_check},
     {"why", cmd_why},       {"search", cmd_search}, {"extract", cmd_extract},
-    {"explain", cmd_explain},
+    {"explain", cmd_explain}, {"compare", cmd_compare},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
     "shrink", "timeline", "export",
-    "compare",
 };
 
 int main(int argc, char **argv)
