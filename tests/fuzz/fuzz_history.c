@@ -1,7 +1,6 @@
 /* tests/fuzz/fuzz_history.c - the JSONL history reader of `murphy check --history` on any
  * bytes, and when they read as a history, the linearizability checker on it with a small
  * budget: a verdict or "unknown", never a crash. */
-#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>

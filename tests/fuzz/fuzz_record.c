@@ -3,7 +3,6 @@
  * values, triggers and views it must never run) is an error message, never a crash. The
  * bytes are written to a temporary file and read as the commands read a record: the
  * newest run, its report, every event in both orders, its ops as a history. */
-#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

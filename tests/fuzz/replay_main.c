@@ -3,7 +3,6 @@
  * of the directories (or files) given, in name order, once. A crash, a sanitizer report
  * or a failed assert fails the test; so every input a fuzzer once broke us with, kept in
  * the corpus, stays fixed. */
-#define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@ seconds=${1:-60}
 build=${2:-build-fuzz}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(units scenario history record)
+[ ${#targets[@]} -eq 0 ] && targets=(units scenario history record grid)
 CC=clang cmake -S . -B "$build" -DMURPHY_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMURPHY_BUILD_BENCH=OFF > /dev/null
 cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}") > /dev/null
