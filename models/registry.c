@@ -25,6 +25,8 @@ static const struct murphy_model *const builtin[] = {
     &models_busy_server,
     &models_failover_client,
     &models_elect_node,
+    &models_quorum_replica,
+    &models_quorum_client,
 };
 
 static const struct murphy_model_set builtin_set = {
