@@ -27,6 +27,8 @@ extern const struct murphy_model models_load;
 extern const struct murphy_model models_busy_server;
 extern const struct murphy_model models_failover_client;
 extern const struct murphy_model models_elect_node;
+extern const struct murphy_model models_elect_writer;
+extern const struct murphy_model models_term_store;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -25,6 +25,8 @@ static const struct murphy_model *const builtin[] = {
     &models_busy_server,
     &models_failover_client,
     &models_elect_node,
+    &models_elect_writer,
+    &models_term_store,
 };
 
 static const struct murphy_model_set builtin_set = {
