@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "detector.h"
 #include "elect.h"
+#include "fence.h"
 #include "lease.h"
 #include "lww.h"
 #include "names.h"
@@ -25,6 +26,7 @@ static const struct oracle_def *const oracle_defs[] = {
     &oracle_cache,
     &oracle_detector,
     &oracle_elect,
+    &oracle_fence,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

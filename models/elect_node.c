@@ -10,18 +10,28 @@
  *   elect.stepdown (term, 0)  it stopped believing it leads term (higher term seen, lease lost)
  * A crash ends the belief too (the oracle reads the crash event).
  *
+ * `elect_writer` is the same node whose acts have an effect: each act is a write to the
+ * `store` (a term_store), tagged with the leader's term, which the store may use as a
+ * fencing token (models/term_store.c, checks/fence.c):
+ *   W1 an act is decided (lease checked, E4, elect.act claimed), then takes `act_work` of
+ *      CPU, then the WRITE (term, write number) leaves on the REQUEST class;
+ *   W2 the write carries the term of the decision, not of the moment it leaves: a pause
+ *      during act_work (GC, SIGSTOP) goes unnoticed, so a leader deposed meanwhile writes
+ *      anyway. That is the zombie leader; only the store can refuse it.
+ *
  *   follower --(election timeout)--> candidate --(votes from a strict majority)--> leader
  *      ^  <-------- a higher term, or a heartbeat of its term from a leader -----'   |
  *      '-------------- a higher term, or no majority heard within `lease` -----------'
  *   (naive: follower --(election timeout)--> leader of term+1, no votes)
  *
- * Messages (32 bytes, little-endian): [0] kind, [1..8) zero, [8..16) term, [16..24) a
- * value by kind, [24..32) FNV-1a 64 of the 24 bytes before (murphy/wire.h). Anything else,
+ * Messages (models/elect_wire.h, 32 bytes, little-endian): [0] kind, [1..8) zero, [8..16)
+ * term, [16..24) a value by kind, [24..32) FNV-1a 64 of the 24 bytes before. Anything else,
  * a bad checksum, a sender outside `peers` or a negative term is rejected with a note.
  *   VOTE_REQ (term, candidate's mono at the send)   candidate -> peers
  *   VOTE     (term, echoed mono if granted, else -1) peer -> candidate
  *   BEAT     (term, leader's mono at the send)      leader -> peers
  *   BEAT_ACK (term, echoed mono, or -1 if refused)  peer -> leader
+ *   WRITE    (term, write number)                   elect_writer leader -> store
  *
  * Invariants:
  *   E1 the term never decreases over the node's life, crashes included (durable), and is
@@ -39,15 +49,13 @@
  *   E6 exactly one election timer is pending while the node is not leader, none while it is. */
 #include "models.h"
 
-#include "murphy/wire.h"
+#include "elect_wire.h"
 
 #define ELECT_PEERS_MAX 64u
-#define ELECT_MSG_BYTES 32u
 #define TAG_ELECTION 1u
 #define TAG_BEAT 2u
 #define TAG_ACT 3u
 
-enum elect_kind { MSG_VOTE_REQ = 1, MSG_VOTE, MSG_BEAT, MSG_BEAT_ACK, MSG_KIND_END };
 enum elect_role { ROLE_FOLLOWER, ROLE_CANDIDATE, ROLE_LEADER };
 
 struct elect_durable {
@@ -65,21 +73,33 @@ struct elect_volatile {
     bool has_heard_leader;
     int64_t heard_leader_mono_ns; /* E5 */
     int64_t votes_from_mono_ns;   /* E5 after a restart */
+    bool is_writer;               /* elect_writer: every act is a write to `store` (W1) */
+    int64_t writes;               /* writes sent by this incarnation */
 };
 
-static const struct murphy_param_spec elect_params[] = {
-    {"peers", MURPHY_PARAM_GROUP, NULL, 0, 0,
-     "the electorate, this node included (at most 64 nodes)"},
-    {"naive", MURPHY_PARAM_BOOL, "false", 0, 0,
-     "true: on a timeout become leader of a new term without votes (and keep no lease)"},
-    {"election_timeout", MURPHY_PARAM_DURATION, "300ms", 1000000, INT64_C(3600000000000),
-     "a follower that hears no leader for a random time in [T, 2T) stands for election"},
-    {"heartbeat", MURPHY_PARAM_DURATION, "50ms", 1000000, INT64_C(3600000000000),
-     "the leader's heartbeat interval"},
-    {"lease", MURPHY_PARAM_DURATION, "250ms", 1000000, INT64_C(3600000000000),
-     "the leader steps down if no majority answered a message it sent within this"},
-    {"act_every", MURPHY_PARAM_DURATION, "100ms", 1000000, INT64_C(3600000000000),
-     "how often a leader acts (claims elect.act)"},
+/* elect_writer declares these and two more */
+#define ELECT_PARAMS                                                                       \
+    {"peers", MURPHY_PARAM_GROUP, NULL, 0, 0,                                            \
+     "the electorate, this node included (at most 64 nodes)"},                           \
+    {"naive", MURPHY_PARAM_BOOL, "false", 0, 0,                                          \
+     "true: on a timeout become leader of a new term without votes (and keep no lease)"}, \
+    {"election_timeout", MURPHY_PARAM_DURATION, "300ms", 1000000, INT64_C(3600000000000), \
+     "a follower that hears no leader for a random time in [T, 2T) stands for election"}, \
+    {"heartbeat", MURPHY_PARAM_DURATION, "50ms", 1000000, INT64_C(3600000000000),        \
+     "the leader's heartbeat interval"},                                                 \
+    {"lease", MURPHY_PARAM_DURATION, "250ms", 1000000, INT64_C(3600000000000),           \
+     "the leader steps down if no majority answered a message it sent within this"},     \
+    {"act_every", MURPHY_PARAM_DURATION, "100ms", 1000000, INT64_C(3600000000000),       \
+     "how often a leader acts (claims elect.act)"}
+
+static const struct murphy_param_spec elect_params[] = {ELECT_PARAMS};
+
+static const struct murphy_param_spec elect_writer_params[] = {
+    ELECT_PARAMS,
+    {"store", MURPHY_PARAM_GROUP, NULL, 0, 0,
+     "the storage every act writes to, with the leader's term (the group's first node)"},
+    {"act_work", MURPHY_PARAM_DURATION, "20ms", 1, INT64_C(3600000000000),
+     "CPU time between deciding to act (lease checked) and the write leaving"},
 };
 
 /* --- wire ------------------------------------------------------------------------------ */
@@ -87,25 +107,9 @@ static const struct murphy_param_spec elect_params[] = {
 static void send_msg(struct murphy_node *node, uint32_t target, enum elect_kind kind,
                      int64_t term, int64_t value)
 {
-    unsigned char out[ELECT_MSG_BYTES] = {0};
-    out[0] = (unsigned char)kind;
-    murphy_wire_put_u64(out + 8, (uint64_t)term);
-    murphy_wire_put_u64(out + 16, (uint64_t)value);
-    murphy_wire_put_u64(out + 24, murphy_wire_checksum(out, 24));
+    unsigned char out[ELECT_MSG_BYTES];
+    elect_wire_encode(kind, term, value, out);
     murphy_send(node, target, MURPHY_CLASS_CONTROL, out, sizeof out);
-}
-
-static bool decode(const struct murphy_msg *msg, int *kind, int64_t *term, int64_t *value)
-{
-    const unsigned char *in = msg->payload;
-    if (msg->payload_bytes != ELECT_MSG_BYTES) return false;
-    for (size_t i = 1; i < 8; i++)
-        if (in[i] != 0) return false;
-    if (murphy_wire_get_u64(in + 24) != murphy_wire_checksum(in, 24)) return false;
-    *kind = in[0];
-    *term = (int64_t)murphy_wire_get_u64(in + 8);
-    *value = (int64_t)murphy_wire_get_u64(in + 16);
-    return *kind >= MSG_VOTE_REQ && *kind < MSG_KIND_END && *term >= 0;
 }
 
 /* --- helpers --------------------------------------------------------------------------- */
@@ -273,8 +277,23 @@ static void on_tick(struct murphy_node *node, uint64_t tag)
         murphy_timer_set(node, murphy_param_i64(node, "heartbeat"), TAG_BEAT);
     } else {
         murphy_claim(node, "elect.act", d->term, 0);
+        /* W1: the write leaves after act_work; a pause in between is not seen (W2) */
+        if (v->is_writer) murphy_work(node, murphy_param_i64(node, "act_work"), (uint64_t)d->term);
         murphy_timer_set(node, murphy_param_i64(node, "act_every"), TAG_ACT);
     }
+}
+
+/* W2: the write carries the term the act was decided in (work_id), whatever happened
+ * since: a leader cannot notice its own pause, so it does not re-check. Only the store's
+ * fencing can refuse a term that has been superseded meanwhile. */
+static void writer_on_work_done(struct murphy_node *node, uint64_t work_id)
+{
+    struct elect_volatile *v = murphy_volatile(node);
+    uint32_t first, count;
+    murphy_param_group(node, "store", &first, &count);
+    unsigned char out[ELECT_MSG_BYTES];
+    elect_wire_encode(MSG_WRITE, (int64_t)work_id, ++v->writes, out);
+    murphy_send(node, first, MURPHY_CLASS_REQUEST, out, sizeof out);
 }
 
 static void elect_on_timer(struct murphy_node *node, uint64_t tag)
@@ -372,7 +391,7 @@ static void elect_on_message(struct murphy_node *node, const struct murphy_msg *
         murphy_note(node, "a message not from a peer on the control class; rejected");
         return;
     }
-    if (!decode(msg, &kind, &term, &value)) {
+    if (!elect_wire_decode(msg->payload, msg->payload_bytes, &kind, &term, &value)) {
         murphy_note(node, "malformed election message (length, padding, kind, term or"
                     " checksum); rejected");
         return;
@@ -381,8 +400,21 @@ static void elect_on_message(struct murphy_node *node, const struct murphy_msg *
     case MSG_VOTE_REQ: on_vote_req(node, msg->source_node, term, value); break;
     case MSG_VOTE: on_vote(node, msg->source_node, term, value); break;
     case MSG_BEAT: on_beat(node, msg->source_node, term, value); break;
-    default: on_beat_ack(node, msg->source_node, term, value); break;
+    case MSG_BEAT_ACK: on_beat_ack(node, msg->source_node, term, value); break;
+    default: murphy_note(node, "a store write sent to an election peer; rejected"); break;
     }
+}
+
+static void writer_on_start(struct murphy_node *node)
+{
+    elect_on_start(node);
+    ((struct elect_volatile *)murphy_volatile(node))->is_writer = true;
+}
+
+static void writer_on_restart(struct murphy_node *node)
+{
+    elect_on_restart(node);
+    ((struct elect_volatile *)murphy_volatile(node))->is_writer = true;
 }
 
 const struct murphy_model models_elect_node = {
@@ -397,4 +429,19 @@ const struct murphy_model models_elect_node = {
     .on_message = elect_on_message,
     .on_timer = elect_on_timer,
     .on_restart = elect_on_restart,
+};
+
+const struct murphy_model models_elect_writer = {
+    .api_version = MURPHY_API_VERSION,
+    .name = "elect_writer",
+    .summary = "elect_node whose every act is a write to a store, fenced by the term",
+    .durable_bytes = sizeof(struct elect_durable),
+    .volatile_bytes = sizeof(struct elect_volatile),
+    .params = elect_writer_params,
+    .param_count = sizeof elect_writer_params / sizeof elect_writer_params[0],
+    .on_start = writer_on_start,
+    .on_message = elect_on_message,
+    .on_timer = elect_on_timer,
+    .on_work_done = writer_on_work_done,
+    .on_restart = writer_on_restart,
 };

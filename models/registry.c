@@ -27,6 +27,9 @@ static const struct murphy_model *const builtin[] = {
     &models_elect_node,
     &models_quorum_replica,
     &models_quorum_client,
+    &models_elect_writer,
+    &models_term_store,
+    &models_member_node,
 };
 
 static const struct murphy_model_set builtin_set = {
