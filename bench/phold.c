@@ -588,8 +588,7 @@ static void iso_now(char *out, size_t out_bytes)
 }
 
 /* Opens the database and begins the run; returns the recorder or NULL with r->error. */
-static struct sim_recorder *recording_begin(const struct options *o,
-                                            const struct sim_scenario *scn,
+static struct sim_recorder *recording_begin(const struct sim_world *world,
                                             const struct temp_db *t, struct form_result *r)
 {
     struct sim_diag diag;
@@ -606,7 +605,7 @@ static struct sim_recorder *recording_begin(const struct options *o,
         set_error(r, t->path, diag.message);
         return NULL;
     }
-    if (sim_rec_begin_run(rec, scn, o->seed, &meta, &run_id, &diag) != SIM_OK) {
+    if (sim_rec_begin_run(rec, world, &meta, &run_id, &diag) != SIM_OK) {
         set_error(r, t->path, diag.message);
         sim_rec_close(rec);
         return NULL;
@@ -670,7 +669,7 @@ struct recording {
     struct sim_recorder *rec;
 };
 
-static int recording_open(const struct options *o, const struct sim_scenario *scn,
+static int recording_open(const struct options *o, const struct sim_world *world,
                           struct recording *g, struct form_result *r)
 {
     if (temp_db_make(o, &g->t) != 0) {
@@ -678,7 +677,7 @@ static int recording_open(const struct options *o, const struct sim_scenario *sc
         return -1;
     }
     g->has_db = true;
-    g->rec = recording_begin(o, scn, &g->t, r);
+    g->rec = recording_begin(world, &g->t, r);
     return g->rec ? 0 : -1;
 }
 
@@ -711,7 +710,7 @@ static void run_world(const struct options *o, const struct workload *w, bool is
         goto done;
     }
     if (is_recorded) {
-        if (recording_open(o, &scn, &g, r) != 0) goto done;
+        if (recording_open(o, world, &g, r) != 0) goto done;
         struct sim_observer obs = sim_rec_observer(g.rec);
         sim_world_add_observer(world, &obs);
     }
@@ -772,8 +771,14 @@ static void run_recorder(const struct options *o, const struct workload *w,
     double t_setup = now_s();
     struct sim_scenario scn = {0};
     struct recording g = {0};
+    struct sim_world *world = NULL; /* never run: it only names the run's faults */
+    struct sim_diag world_diag;
     bool has_scenario = load_scenario(o, w, &scn, r) == 0;
-    if (!has_scenario || recording_open(o, &scn, &g, r) != 0) goto done;
+    if (has_scenario && sim_world_create(&scn, o->seed, &world, &world_diag) != SIM_OK) {
+        set_error(r, "world", world_diag.message);
+        goto done;
+    }
+    if (!has_scenario || recording_open(o, world, &g, r) != 0) goto done;
     struct sim_observer obs = sim_rec_observer(g.rec);
     struct xoshiro gen;
     xoshiro_seed(&gen, o->seed);
@@ -805,6 +810,7 @@ static void run_recorder(const struct options *o, const struct workload *w,
     r->is_ok = true;
 done:
     recording_close(o, &g, r);
+    sim_world_destroy(world);
     if (has_scenario) sim_scn_free(&scn);
 }
 

@@ -120,7 +120,7 @@ int cli_run_once(const char *scenario_path, const char *const *overrides,
         struct cli_meta_buf buf;
         cli_run_meta(&meta, &buf);
         rc = sim_rec_open(db_path, &sink.rec, &diag);
-        if (rc == SIM_OK) rc = sim_rec_begin_run(sink.rec, &scn, seed, &meta, &out->run_id, &diag);
+        if (rc == SIM_OK) rc = sim_rec_begin_run(sink.rec, world, &meta, &out->run_id, &diag);
         if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", db_path);
     }
     int status = CLI_EXIT_OK;

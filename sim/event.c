@@ -56,7 +56,7 @@ static const char *const class_names[MURPHY_CLASS_COUNT] = {
 static const char *const drop_names[SIM_DROP_REASON_COUNT] = {
     [SIM_DROP_LOSS] = "loss",           [SIM_DROP_PARTITION] = "partition",
     [SIM_DROP_QUEUE_FULL] = "queue_full", [SIM_DROP_NODE_DOWN] = "node_down",
-    [SIM_DROP_INBOX_FULL] = "inbox_full",
+    [SIM_DROP_INBOX_FULL] = "inbox_full", [SIM_DROP_DEGRADE] = "degrade",
 };
 
 static const char *const fault_names[SIM_FAULT_ACTION_COUNT] = {
@@ -64,6 +64,7 @@ static const char *const fault_names[SIM_FAULT_ACTION_COUNT] = {
     [SIM_FAULT_HEAL] = "heal",           [SIM_FAULT_CRASH] = "crash",
     [SIM_FAULT_RESTART] = "restart",     [SIM_FAULT_PAUSE] = "pause",
     [SIM_FAULT_STEP] = "step",           [SIM_FAULT_DRIFT] = "drift",
+    [SIM_FAULT_DEGRADE] = "degrade",
 };
 
 static const char *const op_type_names[3] = {

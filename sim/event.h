@@ -69,6 +69,7 @@ enum sim_drop_reason {
     SIM_DROP_QUEUE_FULL,  /* the sender's link queue was full (tail drop) */
     SIM_DROP_NODE_DOWN,   /* the target was crashed when it arrived, or crashed holding it */
     SIM_DROP_INBOX_FULL,  /* the target's inbox (paused or busy) was full */
+    SIM_DROP_DEGRADE,     /* a degrade fault's extra loss (arg: the fault's index) */
     SIM_DROP_REASON_COUNT
 };
 
@@ -103,6 +104,7 @@ enum sim_fault_action {
     SIM_FAULT_PAUSE,
     SIM_FAULT_STEP,      /* step the wall clock of nodes by a signed duration */
     SIM_FAULT_DRIFT,     /* set the drift of nodes' clocks */
+    SIM_FAULT_DEGRADE,   /* extra loss on the links from one side to the other */
     SIM_FAULT_ACTION_COUNT
 };
 

@@ -1,47 +1,68 @@
-/* sim/fault.c - faults at fixed times: partitions and one-way cuts, heals, crashes,
- * restarts, pauses, clock steps and drift changes. Every fault is scheduled at world creation in file order (so
- * faults at one instant apply in that order) and is an event when it applies, whether
- * or not it touched anything; what it did follows as its own events. */
+/* sim/fault.c - faults at fixed times: partitions and one-way cuts, link degradations,
+ * heals, crashes, restarts, pauses, clock steps and drift changes. Every fault of the
+ * world's table (the file's, then the nemesis's) is scheduled at world creation in table
+ * order (so faults at one instant apply in that order) and is an event when it applies,
+ * whether or not it touched anything; what it did follows as its own events. A side
+ * given as a node list acts on every range of it; cuts go between every pair of ranges. */
 #include "internal.h"
 
 int sim__faults_schedule(struct sim_world *world)
 {
-    const struct sim_scenario *scn = world->scn;
-    for (uint32_t i = 0; i < scn->fault_count; i++)
-        sim__schedule(world, scn->faults[i].at_ns, SIM_Q_FAULT, i, 0);
+    for (uint32_t i = 0; i < world->fault_count; i++)
+        sim__schedule(world, world->faults[i].at_ns, SIM_Q_FAULT, i, 0);
     return world->is_out_of_memory ? -1 : 0;
+}
+
+/* The one node of a side, or SIM_NODE_NONE when it holds none or several. */
+static uint32_t single_node(const struct sim_node_set *set)
+{
+    return sim_node_set_count(set) == 1 ? set->ranges[0].first : SIM_NODE_NONE;
+}
+
+static void cut_sets(struct sim_world *world, uint32_t index, const struct sim_node_set *from,
+                     const struct sim_node_set *to, bool is_degrade)
+{
+    for (uint32_t i = 0; i < from->range_count; i++)
+        for (uint32_t j = 0; j < to->range_count; j++) {
+            if (is_degrade) sim__net_degrade(world, index, from->ranges[i], to->ranges[j]);
+            else sim__net_cut(world, index, from->ranges[i], to->ranges[j]);
+        }
 }
 
 void sim__fault_apply(struct sim_world *world, uint32_t index)
 {
-    const struct sim_fault *f = &world->scn->faults[index];
-    uint32_t node = f->a.count == 1 ? f->a.first : SIM_NODE_NONE;
-    uint32_t peer = f->b.count == 1 ? f->b.first : SIM_NODE_NONE;
-    sim__emit(world, SIM_EV_FAULT, node, peer, f->action, index, 0, f->duration_ns, NULL);
+    SIM_ASSERT(index < world->fault_count);
+    const struct sim_fault *f = &world->faults[index];
+    sim__emit(world, SIM_EV_FAULT, single_node(&f->a), single_node(&f->b), f->action, index, 0,
+              f->duration_ns, NULL);
     switch (f->action) {
     case SIM_FAULT_PARTITION:
-        sim__net_cut(world, index, f->a, f->b);
-        sim__net_cut(world, index, f->b, f->a);
-        break;
-    case SIM_FAULT_CUT: sim__net_cut(world, index, f->a, f->b); break;
+        cut_sets(world, index, &f->a, &f->b, false);
+        cut_sets(world, index, &f->b, &f->a, false);
+        return;
+    case SIM_FAULT_CUT: cut_sets(world, index, &f->a, &f->b, false); return;
+    case SIM_FAULT_DEGRADE:
+        cut_sets(world, index, &f->a, &f->b, true);
+        if (f->is_both_ways) cut_sets(world, index, &f->b, &f->a, true);
+        return;
     case SIM_FAULT_HEAL:
         sim__net_heal(world, f->heal_fault == UINT32_MAX ? NULL
-                                                         : world->scn->faults[f->heal_fault].name);
-        break;
-    case SIM_FAULT_CRASH:
-        for (uint32_t i = 0; i < f->a.count; i++) sim__node_crash(world, f->a.first + i);
-        break;
-    case SIM_FAULT_RESTART:
-        for (uint32_t i = 0; i < f->a.count; i++) sim__node_restart(world, f->a.first + i);
-        break;
-    case SIM_FAULT_PAUSE:
-        for (uint32_t i = 0; i < f->a.count; i++)
-            sim__node_pause(world, f->a.first + i, f->duration_ns, index);
-        break;
-    case SIM_FAULT_STEP:
-    case SIM_FAULT_DRIFT:
-        for (uint32_t i = 0; i < f->a.count; i++) sim__clock_fault(world, f->a.first + i, f, index);
-        break;
-    default: SIM_UNREACHABLE("unknown fault action");
+                                                         : world->faults[f->heal_fault].name);
+        return;
+    default: break;
+    }
+    for (uint32_t r = 0; r < f->a.range_count; r++) {
+        struct sim_node_range range = f->a.ranges[r];
+        for (uint32_t i = 0; i < range.count; i++) {
+            uint32_t node = range.first + i;
+            switch (f->action) {
+            case SIM_FAULT_CRASH: sim__node_crash(world, node); break;
+            case SIM_FAULT_RESTART: sim__node_restart(world, node); break;
+            case SIM_FAULT_PAUSE: sim__node_pause(world, node, f->duration_ns, index); break;
+            case SIM_FAULT_STEP:
+            case SIM_FAULT_DRIFT: sim__clock_fault(world, node, f, index); break;
+            default: SIM_UNREACHABLE("unknown fault action");
+            }
+        }
     }
 }

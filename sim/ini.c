@@ -231,10 +231,12 @@ static int check_key(const char *bytes, size_t length, struct ini_where at,
     char quoted[INI_QUOTE_BYTES_MAX + 4];
     quote_span(bytes, length, quoted, sizeof quoted);
     for (size_t i = 0; i < length; i++) {
-        if (!is_key_char(bytes[i])) {
+        /* a '.' only between other key characters (fault names such as nemesis.3) */
+        bool is_inner_dot = bytes[i] == '.' && i > 0 && i + 1 < length && bytes[i - 1] != '.';
+        if (!is_key_char(bytes[i]) && !is_inner_dot) {
             return sim_diag_set(diag, SIM_EINPUT, at.file, at.line, column_at(at, i),
-                                "expected a key of lower-case letters, digits and '_', got "
-                                "'%s'", quoted);
+                                "expected a key of lower-case letters, digits and '_' ('.' "
+                                "only between them), got '%s'", quoted);
         }
     }
     if (length == 0) {

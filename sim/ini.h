@@ -6,7 +6,8 @@
  * the previous key. Each of those is a silent misparse; this parser makes every one a
  * clear error or documented behaviour:
  *   - `[section]` headers; names of [A-Za-z0-9_.<>*-], any length up to the line limit.
- *   - `key = value`; keys of [a-z0-9_], values trimmed; a value may be double-quoted
+ *   - `key = value`; keys of [a-z0-9_] with inner single dots ("nemesis.3"), values
+ *     trimmed; a value may be double-quoted
  *     ("a, b" with \" \\ \n \t escapes) to keep blanks or start with a quote.
  *   - Comments are whole lines starting with '#' or ';' (after blanks). There are no
  *     inline comments: '#' and ';' inside a value are part of the value.

@@ -158,7 +158,8 @@ struct sim_link {
     struct sim_ring tx_ends;          /* int64_t: when each queued message leaves */
 };
 
-/* An active cut: messages from `source` to `target` ranges are dropped. */
+/* An active cut: messages from `source` to `target` ranges are dropped (or, as a
+ * degradation, lost with the fault's loss_ppb). */
 struct sim_cut {
     uint32_t fault_index;
     struct sim_node_range source;
@@ -190,6 +191,15 @@ struct sim_world {
 
     struct sim_cut *cuts;
     size_t cut_count, cut_cap;
+    struct sim_cut *degrades;      /* active degradations: extra loss from source to target */
+    size_t degrade_count, degrade_cap;
+    gsl_rng **degrade_rngs;        /* per fault index: "degrade/NAME", opened when it applies */
+
+    /* The faults of this run: the scenario's, then (with a nemesis) the drawn ones, owned
+     * in own_faults; without a nemesis, the scenario's table itself. */
+    const struct sim_fault *faults;
+    uint32_t fault_count;
+    struct sim_fault_table own_faults;
 
     struct sim_rng_keys rng_keys;
     uint64_t next_op_id;
@@ -288,8 +298,11 @@ void sim__net_arrive(struct sim_world *world, uint32_t msg_slot);
 void sim__msg_free(struct sim_world *world, uint32_t msg_slot);
 void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
                   struct sim_node_range target);
-/* Removes the cuts of every fault named fault_name (a flap's cuts share its name), or all
- * cuts when fault_name is NULL. */
+/* Adds extra loss from source to target for the fault's time (a degradation). */
+void sim__net_degrade(struct sim_world *world, uint32_t fault_index,
+                      struct sim_node_range source, struct sim_node_range target);
+/* Removes the cuts and degradations of every fault named fault_name (a flap's cuts share
+ * its name), or all of them when fault_name is NULL. */
 void sim__net_heal(struct sim_world *world, const char *fault_name);
 
 /* --- faults (fault.c) --- */

@@ -6,8 +6,9 @@
  * until its nodes talk. Every send draws the same fixed pattern from the link's stream
  * for its traffic class (loss, duplicate, corrupt, reorder, corrupt position, two delays)
  * whatever the outcome, so changing a rate moves outcomes, not later draws; and traffic
- * of one class never shifts the draws of another. Knows nothing about what messages
- * mean. */
+ * of one class never shifts the draws of another. A degradation in force on a link draws
+ * from its own fault's stream only (nothing is drawn without one). Knows nothing about
+ * what messages mean. */
 #include "internal.h"
 #include "u64map.h"
 
@@ -138,6 +139,12 @@ void sim__net_deinit(struct sim_world *world)
     for (uint32_t i = 0; world->msgs && i < world->msg_count; i++) free(world->msgs[i].payload);
     free(world->msgs);
     free(world->cuts);
+    free(world->degrades);
+    for (uint32_t i = 0; world->degrade_rngs && i < world->fault_count; i++)
+        if (world->degrade_rngs[i]) gsl_rng_free(world->degrade_rngs[i]);
+    free(world->degrade_rngs);
+    world->degrades = NULL;
+    world->degrade_rngs = NULL;
     world->links = NULL;
     world->link_index = NULL;
     world->msgs = NULL;
@@ -161,30 +168,87 @@ static uint32_t cut_by(const struct sim_world *world, uint32_t source, uint32_t 
     return UINT32_MAX;
 }
 
-void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
-                  struct sim_node_range target)
+static void add_cut(struct sim_world *world, struct sim_cut **cuts, size_t *count, size_t *cap,
+                    struct sim_cut cut)
 {
-    if (world->cut_count == world->cut_cap) {
-        size_t cap = world->cut_cap ? world->cut_cap * 2 : 16;
-        struct sim_cut *cuts = realloc(world->cuts, cap * sizeof *cuts);
-        if (!cuts) {
+    if (*count == *cap) {
+        size_t new_cap = *cap ? *cap * 2 : 16;
+        struct sim_cut *grown = realloc(*cuts, new_cap * sizeof *grown);
+        if (!grown) {
             world->is_out_of_memory = true;
             return;
         }
-        world->cuts = cuts;
-        world->cut_cap = cap;
+        *cuts = grown;
+        *cap = new_cap;
     }
-    world->cuts[world->cut_count++] = (struct sim_cut){fault_index, source, target};
+    (*cuts)[(*count)++] = cut;
+}
+
+void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
+                  struct sim_node_range target)
+{
+    add_cut(world, &world->cuts, &world->cut_count, &world->cut_cap,
+            (struct sim_cut){fault_index, source, target});
+}
+
+void sim__net_degrade(struct sim_world *world, uint32_t fault_index,
+                      struct sim_node_range source, struct sim_node_range target)
+{
+    SIM_ASSERT(fault_index < world->fault_count);
+    if (!world->degrade_rngs) {
+        world->degrade_rngs = calloc(world->fault_count, sizeof *world->degrade_rngs);
+        if (!world->degrade_rngs) {
+            world->is_out_of_memory = true;
+            return;
+        }
+    }
+    /* the fault's own stream, named after it: its draws move no other stream, and the
+     * same fault listed by name (a nemesis fault pasted into [faults]) draws the same */
+    if (!world->degrade_rngs[fault_index]) {
+        char name[SIM_NAME_BYTES_MAX + 16];
+        snprintf(name, sizeof name, "degrade/%s", world->faults[fault_index].name);
+        world->degrade_rngs[fault_index] = sim__open_stream(world, name);
+        if (!world->degrade_rngs[fault_index]) {
+            world->is_out_of_memory = true;
+            return;
+        }
+    }
+    add_cut(world, &world->degrades, &world->degrade_count, &world->degrade_cap,
+            (struct sim_cut){fault_index, source, target});
+}
+
+static size_t heal_list(const struct sim_world *world, struct sim_cut *cuts, size_t count,
+                        const char *fault_name)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *name = world->faults[cuts[i].fault_index].name;
+        if (fault_name && strcmp(name, fault_name) != 0) cuts[kept++] = cuts[i];
+    }
+    return kept;
 }
 
 void sim__net_heal(struct sim_world *world, const char *fault_name)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < world->cut_count; i++) {
-        const char *name = world->scn->faults[world->cuts[i].fault_index].name;
-        if (fault_name && strcmp(name, fault_name) != 0) world->cuts[kept++] = world->cuts[i];
+    world->cut_count = heal_list(world, world->cuts, world->cut_count, fault_name);
+    world->degrade_count = heal_list(world, world->degrades, world->degrade_count, fault_name);
+}
+
+/* The first degradation in force from source to target that loses this message, or
+ * UINT32_MAX. Each one in force draws once per send from its own stream, whatever the
+ * others drew, so one degradation's outcomes do not depend on another's. Linear scan:
+ * degradations in force are few. */
+static uint32_t degrade_draw(struct sim_world *world, uint32_t source, uint32_t target)
+{
+    uint32_t loser = UINT32_MAX;
+    for (size_t i = 0; i < world->degrade_count; i++) {
+        const struct sim_cut *d = &world->degrades[i];
+        if (!in_range(d->source, source) || !in_range(d->target, target)) continue;
+        const struct sim_fault *f = &world->faults[d->fault_index];
+        bool is_lost = sim_rng_chance_ppb(world->degrade_rngs[d->fault_index], f->loss_ppb);
+        if (is_lost && loser == UINT32_MAX) loser = d->fault_index;
     }
-    world->cut_count = kept;
+    return loser;
 }
 
 /* --- send and arrive ----------------------------------------------------------------------- */
@@ -269,6 +333,7 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
     SIM_ASSERT(l != NULL);
     struct send_draws d;
     draw(link_stream(world, l, traffic_class), &l->cfg, &d);
+    uint32_t degrader = world->degrade_count ? degrade_draw(world, source, target) : UINT32_MAX;
     uint32_t cutter = cut_by(world, source, target);
     if (cutter != UINT32_MAX) { /* arg names the fault, so a report can tell idle faults */
         sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_PARTITION, id, reply_to, cutter,
@@ -283,6 +348,11 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
     }
     if (d.is_lost) {
         sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_LOSS, id, reply_to, 0, NULL);
+        return id;
+    }
+    if (degrader != UINT32_MAX) { /* arg names the fault, as for a cut */
+        sim__emit(world, SIM_EV_DROP, source, target, SIM_DROP_DEGRADE, id, reply_to, degrader,
+                  NULL);
         return id;
     }
     for (int i = 0; i < 2; i++) /* arg: the delay the sample was clamped to */

@@ -419,13 +419,16 @@ static bool insert_links(struct sim_recorder *rec, const struct sim_scenario *sc
     return ok;
 }
 
-static bool insert_faults(struct sim_recorder *rec, const struct sim_scenario *scn)
+/* The world's faults: the file's, then the nemesis's (line 0). */
+static bool insert_faults(struct sim_recorder *rec, const struct sim_world *world)
 {
     sqlite3_stmt *s = NULL;
     if (!prepare(rec, "INSERT INTO faults VALUES (?,?,?,?,?,?,?)", &s)) return false;
     bool ok = true;
-    for (uint32_t i = 0; ok && i < scn->fault_count; i++) {
-        const struct sim_fault *f = &scn->faults[i];
+    uint32_t fault_count;
+    const struct sim_fault *faults = sim_world_faults(world, &fault_count);
+    for (uint32_t i = 0; ok && i < fault_count; i++) {
+        const struct sim_fault *f = &faults[i];
         sqlite3_bind_int64(s, 1, rec->run_id);
         sqlite3_bind_int64(s, 2, i);
         bind_text(s, 3, f->name);
@@ -439,16 +442,18 @@ static bool insert_faults(struct sim_recorder *rec, const struct sim_scenario *s
     return ok;
 }
 
-int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_scenario *scn, uint64_t seed,
+int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_world *world,
                       const struct sim_run_meta *meta, int64_t *run_id, struct sim_diag *diag)
 {
+    const struct sim_scenario *scn = sim_world_scenario(world);
+    uint64_t seed = sim_world_seed(world);
     SIM_ASSERT(rec->run_id == 0);
     rec->first_rowid = rec->last_rowid = 0;
     /* The run row and what it simulated are committed before the first event, so even a
      * run killed at once is visible (and reads as incomplete). */
     begin_if_needed(rec);
     bool ok = rec->in_tx && insert_run_row(rec, scn, seed, meta) && insert_nodes(rec, scn) &&
-              insert_links(rec, scn) && insert_faults(rec, scn);
+              insert_links(rec, scn) && insert_faults(rec, world);
     if (ok) commit_now(rec);
     if (!ok || rec->has_failed) {
         sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);

@@ -41,9 +41,10 @@ int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *d
 /* Closes; a run still open is marked incomplete first. */
 void sim_rec_close(struct sim_recorder *rec);
 
-/* Inserts the run (status `running`) with its nodes, link rules and faults, committed
- * before the first event, and returns its id. */
-int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_scenario *scn, uint64_t seed,
+/* Inserts the run of `world` (its scenario and seed, status `running`) with its nodes,
+ * link rules and faults (the world's: the file's and its nemesis's), committed before the
+ * first event, and returns its id. */
+int sim_rec_begin_run(struct sim_recorder *rec, const struct sim_world *world,
                       const struct sim_run_meta *meta, int64_t *run_id, struct sim_diag *diag);
 
 /* The observer that records every event of the run begun last. */

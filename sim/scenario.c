@@ -657,11 +657,87 @@ void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source, uint32_t 
 
 static const char *const fault_usage =
     "expected 'at TIME partition A / B [for D]', 'at TIME cut A -> B [for D]', "
-    "'at TIME heal [FAULT]', 'at TIME crash NODES [for D]', 'at TIME restart NODES', "
-    "'at TIME pause NODES for D', 'at TIME step NODES by D' (D may be negative), "
-    "'at TIME drift NODES to RATE' (e.g. 200ppm) or 'at TIME flap A / B every D until TIME'";
+    "'at TIME degrade A -> B loss RATIO [for D]' (or A <-> B), 'at TIME heal [FAULT]', "
+    "'at TIME crash NODES [for D]', 'at TIME restart NODES', 'at TIME pause NODES for D', "
+    "'at TIME step NODES by D' (D may be negative), 'at TIME drift NODES to RATE' (e.g. "
+    "200ppm) or 'at TIME flap A / B every D until TIME'; A, B and NODES are refs (group, "
+    "GROUP.INDEX or *) or comma lists of them (node.0,node.3)";
 
 #define FAULT_WORDS_MAX 12
+
+/* Fault names are keys, and may hold '.' (the nemesis names its faults nemesis.1, ...). */
+static bool is_fault_name(const char *s)
+{
+    if (!*s || strlen(s) >= SIM_NAME_BYTES_MAX || *s == '.') return false;
+    for (; *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+static int range_order(const void *a, const void *b)
+{
+    const struct sim_node_range *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+bool sim_node_set_has(const struct sim_node_set *set, uint32_t node)
+{
+    for (uint32_t i = 0; i < set->range_count; i++)
+        if (node >= set->ranges[i].first && node - set->ranges[i].first < set->ranges[i].count)
+            return true;
+    return false;
+}
+
+uint32_t sim_node_set_count(const struct sim_node_set *set)
+{
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < set->range_count; i++) count += set->ranges[i].count;
+    return count;
+}
+
+/* "A", or "A,B,C": every ref resolved, then sorted and merged so each node is in one
+ * range; a list that still needs more than SIM_FAULT_SIDE_RANGES_MAX ranges is an
+ * error. Merging first keeps "node.0,node.1,node.2" within one range. */
+static int parse_node_list(struct loader *ld, const struct sim_ini_entry *e, const char *word,
+                           struct sim_node_set *set)
+{
+    struct sim_node_range found[SIM_FAULT_TEXT_BYTES / 2];
+    size_t found_count = 0;
+    char buf[SIM_FAULT_TEXT_BYTES];
+    snprintf(buf, sizeof buf, "%s", word);
+    char *rest = buf;
+    for (;;) {
+        char *comma = strchr(rest, ',');
+        if (comma) *comma = '\0';
+        if (!*rest)
+            return entry_error(ld, e, "has an empty name in the node list '%.60s'", word);
+        SIM_ASSERT(found_count < sizeof found / sizeof found[0]);
+        if (parse_group_ref(ld, e, rest, &found[found_count]) != 0) return SIM_EINPUT;
+        found_count++;
+        if (!comma) break;
+        rest = comma + 1;
+    }
+    qsort(found, found_count, sizeof found[0], range_order);
+    *set = (struct sim_node_set){0};
+    for (size_t i = 0; i < found_count; i++) {
+        struct sim_node_range *last = set->range_count ? &set->ranges[set->range_count - 1] : NULL;
+        if (last && found[i].first <= last->first + last->count) { /* overlaps or touches */
+            uint32_t end = found[i].first + found[i].count;
+            if (end > last->first + last->count) last->count = end - last->first;
+            continue;
+        }
+        if (set->range_count == SIM_FAULT_SIDE_RANGES_MAX)
+            return entry_error(ld, e, "lists nodes in more than %u separate runs in '%.60s'; "
+                               "use groups or fewer nodes", SIM_FAULT_SIDE_RANGES_MAX, word);
+        set->ranges[set->range_count++] = found[i];
+    }
+    SIM_ASSERT(set->range_count > 0);
+    return 0;
+}
 
 static struct sim_fault *add_fault(struct loader *ld, const struct sim_ini_entry *e,
                                    size_t *cap)
@@ -709,7 +785,7 @@ static int add_undo(struct loader *ld, const struct sim_ini_entry *e, size_t *ca
     const struct sim_fault *src = &ld->scn->faults[source];
     bool is_crash = src->action == SIM_FAULT_CRASH;
     f->action = is_crash ? SIM_FAULT_RESTART : SIM_FAULT_HEAL;
-    f->a = is_crash ? src->a : (struct sim_node_range){0, 0};
+    f->a = is_crash ? src->a : (struct sim_node_set){0};
     f->heal_fault = is_crash ? UINT32_MAX : source;
     if (sim_add_ns(src->at_ns, after_ns, &f->at_ns) != 0 || f->at_ns > SIM_RUN_NS_MAX)
         return entry_error(ld, e, "ends past the longest run (100 years)%s", "");
@@ -724,8 +800,25 @@ static int fault_two_sides(struct loader *ld, const struct sim_ini_entry *e, cha
                            const char *sep, struct sim_fault *f)
 {
     if (n < 6 || strcmp(w[4], sep) != 0) return entry_error(ld, e, "%s", fault_usage);
-    if (parse_group_ref(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
-    return parse_group_ref(ld, e, w[5], &f->b);
+    if (parse_node_list(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
+    return parse_node_list(ld, e, w[5], &f->b);
+}
+
+/* at T degrade A -> B loss RATIO | at T degrade A <-> B loss RATIO */
+static int load_degrade(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
+                        struct sim_fault *f)
+{
+    f->action = SIM_FAULT_DEGRADE;
+    if (n != 8 || strcmp(w[6], "loss") != 0) return entry_error(ld, e, "%s", fault_usage);
+    f->is_both_ways = strcmp(w[4], "<->") == 0;
+    if (fault_two_sides(ld, e, w, n, f->is_both_ways ? "<->" : "->", f) != 0) return SIM_EINPUT;
+    char err[256];
+    if (sim_units_parse(w[7], SIM_UNIT_RATIO, &f->loss_ppb, err, sizeof err) != 0)
+        return entry_error(ld, e, "%s", err);
+    if (f->loss_ppb < 0 || f->loss_ppb > SIM_PPB_ONE)
+        return entry_error(ld, e, "a degradation's loss must be within [0, 1], got '%.60s'",
+                           w[7]);
+    return 0;
 }
 
 static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
@@ -766,7 +859,7 @@ static int load_clock_fault(struct loader *ld, const struct sim_ini_entry *e, ch
     bool is_step = w[2][0] == 's';
     if (n != 6 || strcmp(w[4], is_step ? "by" : "to") != 0)
         return entry_error(ld, e, "%s", fault_usage);
-    if (parse_group_ref(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
+    if (parse_node_list(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
     char err[256];
     if (is_step) {
         f->action = SIM_FAULT_STEP;
@@ -786,10 +879,10 @@ static int load_clock_fault(struct loader *ld, const struct sim_ini_entry *e, ch
     return 0;
 }
 
-static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
+static int load_fault(struct loader *ld, const struct sim_ini_entry *e, size_t *cap)
 {
-    if (!is_name(e->key)) return entry_error(ld, e, "is not a usable fault name%s", "");
-    char buf[256];
+    if (!is_fault_name(e->key)) return entry_error(ld, e, "is not a usable fault name%s", "");
+    char buf[SIM_FAULT_TEXT_BYTES];
     char *w[FAULT_WORDS_MAX] = {0};
     if (strlen(e->value) >= sizeof buf) return entry_error(ld, e, "is too long; %s", fault_usage);
     snprintf(buf, sizeof buf, "%s", e->value);
@@ -812,6 +905,8 @@ static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
         f->action = is_cut ? SIM_FAULT_CUT : SIM_FAULT_PARTITION;
         if (rest != 6) return entry_error(ld, e, "%s", fault_usage);
         rc = fault_two_sides(ld, e, w, rest, is_cut ? "->" : "/", f);
+    } else if (strcmp(action, "degrade") == 0) {
+        rc = load_degrade(ld, e, w, rest, f);
     } else if (strcmp(action, "flap") == 0) {
         if (fault_two_sides(ld, e, w, n, "/", f) != 0) return SIM_EINPUT;
         return load_flap(ld, e, w, n, cap, index);
@@ -834,7 +929,7 @@ static int load_fault(struct loader *ld, struct sim_ini_entry *e, size_t *cap)
         bool refuses_for = f->action == SIM_FAULT_RESTART;
         if (rest != 4 || (needs_for && for_ns <= 0) || (refuses_for && for_ns >= 0))
             return entry_error(ld, e, "%s", fault_usage);
-        rc = parse_group_ref(ld, e, w[3], &f->a);
+        rc = parse_node_list(ld, e, w[3], &f->a);
         if (f->action == SIM_FAULT_PAUSE) {
             f->duration_ns = for_ns;
             return rc;
@@ -862,11 +957,201 @@ static int load_faults(struct loader *ld)
     return 0;
 }
 
+/* --- [nemesis] -------------------------------------------------------------------------------- */
+
+static const char *const nemesis_kind_names[SIM_NEMESIS_KIND_COUNT] = {
+    [SIM_NEMESIS_PARTITION] = "partition", [SIM_NEMESIS_CUT] = "cut",
+    [SIM_NEMESIS_PAUSE] = "pause",         [SIM_NEMESIS_CRASH] = "crash",
+    [SIM_NEMESIS_STEP] = "step",           [SIM_NEMESIS_LOSS] = "loss",
+};
+/* the key giving each kind's length (a step's size) */
+static const char *const nemesis_length_keys[SIM_NEMESIS_KIND_COUNT] = {
+    [SIM_NEMESIS_PARTITION] = "partition_for", [SIM_NEMESIS_CUT] = "cut_for",
+    [SIM_NEMESIS_PAUSE] = "pause_for",         [SIM_NEMESIS_CRASH] = "crash_for",
+    [SIM_NEMESIS_STEP] = "step_by",            [SIM_NEMESIS_LOSS] = "loss_for",
+};
+
+#define NEMESIS_KEYS \
+    "nodes, start, end, every, kinds, partition_for, cut_for, pause_for, crash_for, " \
+    "loss_for, step_by, loss"
+
+/* kinds = partition:3, cut, pause:2 ... : each listed kind once, weight 1 unless given. */
+static int parse_nemesis_kinds(struct loader *ld, const struct sim_ini_entry *e,
+                               struct sim_nemesis_cfg *nem)
+{
+    char buf[512];
+    if (strlen(e->value) >= sizeof buf) return entry_error(ld, e, "is too long%s", "");
+    snprintf(buf, sizeof buf, "%s", e->value);
+    bool is_listed[SIM_NEMESIS_KIND_COUNT] = {0};
+    int64_t total = 0;
+    for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {
+        char *w[3] = {0};
+        char *colon = strchr(item, ':');
+        if (colon) *colon = ' ';
+        int n = sim_split_words(item, w, 3);
+        int k = 0;
+        while (n >= 1 && k < SIM_NEMESIS_KIND_COUNT && strcmp(w[0], nemesis_kind_names[k]) != 0)
+            k++;
+        if (n < 1 || n > 2 || k == SIM_NEMESIS_KIND_COUNT)
+            return entry_error(ld, e, "expected a comma list of KIND or KIND:WEIGHT with KIND "
+                               "one of partition, cut, pause, crash, step, loss, got '%.60s'",
+                               e->value);
+        if (is_listed[k])
+            return entry_error(ld, e, "lists '%s' twice%s", nemesis_kind_names[k], "");
+        is_listed[k] = true;
+        int64_t weight = 1;
+        char err[256];
+        if (n == 2 && sim_units_parse(w[1], SIM_UNIT_INT, &weight, err, sizeof err) != 0)
+            return entry_error(ld, e, "has a weight for '%s' that is not a whole number: %s",
+                               nemesis_kind_names[k], err);
+        if (weight < 0 || weight > SIM_NEMESIS_WEIGHT_MAX)
+            return entry_error(ld, e, "weights must be within [0, %d], got %lld for '%s'",
+                               SIM_NEMESIS_WEIGHT_MAX, (long long)weight, nemesis_kind_names[k]);
+        nem->weights[k] = weight;
+        total += weight;
+    }
+    if (total == 0) return entry_error(ld, e, "needs at least one kind of weight above 0%s", "");
+    return 0;
+}
+
+static int parse_nemesis_nodes(struct loader *ld, const struct sim_ini_entry *e,
+                               struct sim_nemesis_cfg *nem)
+{
+    struct sim_node_set set;
+    if (parse_node_list(ld, e, e->value, &set) != 0) return SIM_EINPUT;
+    if (sim_node_set_count(&set) > SIM_NEMESIS_NODES_MAX)
+        return entry_error(ld, e, "names %u nodes, past SIM_NEMESIS_NODES_MAX (%u)",
+                           sim_node_set_count(&set), SIM_NEMESIS_NODES_MAX);
+    nem->node_count = 0;
+    size_t name_bytes = 0;
+    for (uint32_t r = 0; r < set.range_count; r++)
+        for (uint32_t i = 0; i < set.ranges[r].count; i++) {
+            uint32_t node = set.ranges[r].first + i;
+            char name[SIM_NAME_BYTES_MAX];
+            name_bytes += strlen(sim_scn_node_name(ld->scn, node, name, sizeof name)) + 1;
+            nem->nodes[nem->node_count++] = node;
+        }
+    /* every drawn fault must fit a [faults] line: both sides' names, plus the words,
+     * two times and a ratio (at most 100 bytes) */
+    if (name_bytes + 100 >= SIM_FAULT_TEXT_BYTES)
+        return entry_error(ld, e, "has node names too long to fit a fault line (%zu bytes of "
+                           "names, at most %u); use shorter group names or fewer nodes",
+                           name_bytes, SIM_FAULT_TEXT_BYTES - 101);
+    return 0;
+}
+
+static int load_nemesis(struct loader *ld)
+{
+    struct sim_nemesis_cfg *nem = &ld->scn->nemesis;
+    *nem = (struct sim_nemesis_cfg){0};
+    bool has_section = section_line(ld, "nemesis") != 0;
+    for (size_t i = 0; i < ld->ini.entry_count && !has_section; i++)
+        has_section = strcmp(ld->ini.entries[i].section, "nemesis") == 0;
+    if (!has_section) return 0;
+    struct sim_ini_entry *every = take(ld, "nemesis", "every");
+    if (!every)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, "nemesis"), 0,
+                            "[nemesis] needs 'every = DIST' (the time between faults, e.g. "
+                            "exponential 2s) and 'kinds = LIST'");
+    if (strcmp(every->value, "none") == 0) { /* switched off, e.g. by --set */
+        for (size_t i = 0; i < ld->ini.entry_count; i++)
+            if (strcmp(ld->ini.entries[i].section, "nemesis") == 0)
+                ld->ini.entries[i].is_used = true;
+        return 0;
+    }
+    if (parse_dist(ld, every, &nem->every) != 0) return SIM_EINPUT;
+    struct sim_ini_entry *e = take(ld, "nemesis", "kinds");
+    if (!e)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, "nemesis"), 0,
+                            "[nemesis] needs 'kinds = LIST' (e.g. partition:2, pause, crash)");
+    if (parse_nemesis_kinds(ld, e, nem) != 0) return SIM_EINPUT;
+    struct sim_ini_entry star = {.key = "nodes", .value = "*", .file = ld->ini.file,
+                                 .line = section_line(ld, "nemesis")};
+    e = take(ld, "nemesis", "nodes");
+    if (parse_nemesis_nodes(ld, e ? e : &star, nem) != 0) return SIM_EINPUT;
+    bool needs_two = nem->weights[SIM_NEMESIS_PARTITION] || nem->weights[SIM_NEMESIS_CUT] ||
+                     nem->weights[SIM_NEMESIS_LOSS];
+    if (needs_two && nem->node_count < 2)
+        return entry_error(ld, e ? e : &star, "names %u node; partitions, cuts and loss "
+                           "bursts need at least 2", nem->node_count);
+    nem->end_ns = ld->scn->duration_ns;
+    e = take(ld, "nemesis", "start");
+    if (e && parse_duration(ld, e, 0, SIM_RUN_NS_MAX, &nem->start_ns)) return SIM_EINPUT;
+    e = take(ld, "nemesis", "end");
+    if (e && parse_duration(ld, e, 0, SIM_RUN_NS_MAX, &nem->end_ns)) return SIM_EINPUT;
+    if (nem->end_ns <= nem->start_ns)
+        return entry_error(ld, e ? e : every, "needs end (default: the duration) after start%s",
+                           "");
+    for (int k = 0; k < SIM_NEMESIS_KIND_COUNT; k++) {
+        e = take(ld, "nemesis", nemesis_length_keys[k]);
+        if (!e && nem->weights[k] > 0)
+            return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, "nemesis"),
+                                0, "[nemesis] lists kind '%s', which needs '%s = DIST'",
+                                nemesis_kind_names[k], nemesis_length_keys[k]);
+        if (e && parse_dist(ld, e, &nem->lengths[k]) != 0) return SIM_EINPUT;
+    }
+    e = take(ld, "nemesis", "loss");
+    if (!e && nem->weights[SIM_NEMESIS_LOSS] > 0)
+        return sim_diag_set(ld->diag, SIM_EINPUT, ld->ini.file, section_line(ld, "nemesis"), 0,
+                            "[nemesis] lists kind 'loss', which needs 'loss = RATIO' (the "
+                            "extra loss of a burst, e.g. 50%%)");
+    if (e && parse_ratio(ld, e, &nem->loss_ppb) != 0) return SIM_EINPUT;
+    nem->is_on = true;
+    return 0;
+}
+
+/* --- faults outside the file ------------------------------------------------------------------ */
+
+int sim_scn_append_fault(const struct sim_scenario *scn, const char *name, const char *text,
+                         struct sim_fault_table *table, struct sim_diag *diag)
+{
+    /* a view of the scenario whose fault table is `table`: the loader's fault code
+     * appends to it and resolves names in the scenario's groups, and nothing else of the
+     * loader is touched (no ini, no models) */
+    struct sim_scenario view = *scn;
+    view.faults = table->faults;
+    view.fault_count = table->count;
+    memset(diag, 0, sizeof *diag);
+    struct loader ld = {.scn = &view, .diag = diag};
+    ld.ini.file = "nemesis";
+    struct sim_ini_entry e = {.section = "faults", .key = (char *)name, .value = (char *)text,
+                              .file = "nemesis", .line = 0};
+    size_t cap = table->cap;
+    int rc = load_fault(&ld, &e, &cap);
+    table->faults = view.faults;
+    table->count = view.fault_count;
+    table->cap = cap;
+    return rc;
+}
+
+int sim_scn_format_nodes(const struct sim_scenario *scn, const struct sim_node_set *set,
+                         char *out, size_t out_bytes)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t r = 0; r < set->range_count; r++) {
+        const struct sim_node_range *range = &set->ranges[r];
+        const struct sim_group *g = sim_scn_node_group(scn, range->first);
+        bool is_whole_group = range->first == g->first_node && range->count == g->node_count;
+        for (uint32_t i = 0; i < (is_whole_group ? 1 : range->count); i++) {
+            char name[SIM_NAME_BYTES_MAX];
+            const char *word = is_whole_group ? g->name
+                                              : sim_scn_node_name(scn, range->first + i, name,
+                                                                  sizeof name);
+            int n = snprintf(out + used, out_bytes - used, "%s%s", used ? "," : "", word);
+            if (n < 0 || (size_t)n >= out_bytes - used) return -1;
+            used += (size_t)n;
+        }
+    }
+    return 0;
+}
+
 /* --- the whole file --------------------------------------------------------------------------- */
 
 static bool is_known_section(const char *section)
 {
     return strcmp(section, "scenario") == 0 || strcmp(section, "faults") == 0 ||
+           strcmp(section, "nemesis") == 0 ||
            strncmp(section, "node.", 5) == 0 || strncmp(section, "link.", 5) == 0;
 }
 
@@ -876,6 +1161,7 @@ static void expected_keys(const struct loader *ld, const char *section, char *ou
         "name, duration, max_events, wall_start, leap_at, clock_sample, description";
     const char *fixed = NULL;
     if (strcmp(section, "scenario") == 0) fixed = scenario_keys;
+    else if (strcmp(section, "nemesis") == 0) fixed = NEMESIS_KEYS;
     else if (strncmp(section, "link.", 5) == 0)
         fixed = "delay, loss, duplicate, corrupt, reorder, reorder_delay, bandwidth, queue";
     if (fixed) {
@@ -899,7 +1185,8 @@ static void expected_keys(const struct loader *ld, const char *section, char *ou
 }
 
 #define EXPECTED_SECTIONS \
-    "expected [scenario], [node.GROUP], [link.default], [link.A->B], [link.A<->B] or [faults]"
+    "expected [scenario], [node.GROUP], [link.default], [link.A->B], [link.A<->B], [faults] " \
+    "or [nemesis]"
 
 static int check_leftovers(struct loader *ld)
 {
@@ -984,6 +1271,7 @@ int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
                           "expected at least one [node.GROUP] section with 'model = NAME'");
     if (rc == 0) rc = load_links(&ld);
     if (rc == 0) rc = load_faults(&ld);
+    if (rc == 0) rc = load_nemesis(&ld);
     if (rc == 0) rc = check_leftovers(&ld);
 fail:
     sim_ini_free(&ld.ini);

@@ -11,7 +11,9 @@
  *                   and the model's declared parameters
  *   [link.default]  and [link.A->B] / [link.A<->B] (A, B: group, node or *): delay, loss,
  *                   duplicate, corrupt, reorder, reorder_delay, bandwidth, queue
- *   [faults]        NAME = at TIME ACTION ARGS (see sim_scn_load)
+ *   [faults]        NAME = at TIME ACTION ARGS (see sim_scn_load); NAME may hold '.'
+ *   [nemesis]       nodes, start, end, every, kinds, partition_for, cut_for, pause_for,
+ *                   crash_for, loss_for, step_by, loss (see struct sim_nemesis_cfg)
  * A group of count 1 is one node named like the group; a larger one has nodes GROUP.0 ..
  * GROUP.N-1 with contiguous indexes in file order. Link rules apply in file order, each
  * overriding the keys it sets. Every unknown key is an error. */
@@ -133,17 +135,53 @@ struct sim_link_rule {
     struct sim_link_cfg cfg;
 };
 
+/* The nodes of one side of a fault: a comma list of refs ("node.0,node.3"), kept as
+ * ranges sorted by first node, disjoint and not adjacent (merged), so that one node
+ * appears once whatever the list repeats. */
+#define SIM_FAULT_SIDE_RANGES_MAX 8u
+struct sim_node_set {
+    uint32_t range_count;
+    struct sim_node_range ranges[SIM_FAULT_SIDE_RANGES_MAX];
+};
+
+#define SIM_FAULT_TEXT_BYTES 256u
+
 struct sim_fault {
     char name[SIM_NAME_BYTES_MAX];
-    char text[256];           /* as written (or generated for expansions) */
+    char text[SIM_FAULT_TEXT_BYTES]; /* as written (or generated for expansions) */
     int64_t at_ns;
     enum sim_fault_action action;
-    struct sim_node_range a;  /* the node(s) acted on, or one side of a cut */
-    struct sim_node_range b;  /* the other side of a cut */
+    struct sim_node_set a;    /* the node(s) acted on, or one side of a cut */
+    struct sim_node_set b;    /* the other side of a cut or degradation */
+    bool is_both_ways;        /* DEGRADE: A <-> B rather than A -> B */
     int64_t duration_ns;      /* pause length; clock step (signed) */
     int64_t drift_ppb;        /* DRIFT: the new drift */
+    int64_t loss_ppb;         /* DEGRADE: the extra loss on each degraded link */
     uint32_t heal_fault;      /* HEAL of one fault: its index; UINT32_MAX heals all */
     int line;
+};
+
+/* The nemesis: random faults drawn from the stream "nemesis" when a world is created
+ * (sim/nemesis.h), from `start_ns` to `end_ns`, gaps between faults drawn from `every`.
+ * Each kind has a weight (0: never drawn) and a length distribution. */
+enum sim_nemesis_kind {
+    SIM_NEMESIS_PARTITION, SIM_NEMESIS_CUT, SIM_NEMESIS_PAUSE, SIM_NEMESIS_CRASH,
+    SIM_NEMESIS_STEP, SIM_NEMESIS_LOSS, SIM_NEMESIS_KIND_COUNT
+};
+#define SIM_NEMESIS_NODES_MAX 16u  /* a random split keeps each side within its ranges */
+#define SIM_NEMESIS_WEIGHT_MAX 1000000
+
+struct sim_nemesis_cfg {
+    bool is_on;
+    uint32_t node_count;
+    uint32_t nodes[SIM_NEMESIS_NODES_MAX]; /* ascending node indexes, no repeats */
+    int64_t start_ns;
+    int64_t end_ns;
+    struct sim_dist every;
+    int64_t weights[SIM_NEMESIS_KIND_COUNT];
+    struct sim_dist lengths[SIM_NEMESIS_KIND_COUNT]; /* STEP: the step's size (signed at
+                                                        random) */
+    int64_t loss_ppb;                      /* LOSS: the extra loss of a burst */
 };
 
 struct sim_scenario {
@@ -163,6 +201,7 @@ struct sim_scenario {
     uint32_t link_rule_count;
     struct sim_fault *faults;  /* in file order, expansions after their source */
     uint32_t fault_count;
+    struct sim_nemesis_cfg nemesis;
     char **overrides;          /* the --set arguments, in order */
     struct sim_empirical **empiricals; /* sample tables, one per distinct file named */
     size_t empirical_count;
@@ -183,6 +222,31 @@ int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
                       struct sim_diag *diag);
 
 void sim_scn_free(struct sim_scenario *scn);
+
+/* A table of faults that grows (a world's: the file's faults, then the nemesis's). */
+struct sim_fault_table {
+    struct sim_fault *faults;
+    uint32_t count;
+    size_t cap;
+};
+
+/* Appends what the [faults] line `name = text` gives (the fault, then its undo for
+ * "for D", or a flap's expansion) to table, exactly as the loader does for a line of
+ * the file, resolving nodes in scn; line is 0. Returns 0, or a negative SIM_E* code with
+ * diag filled (file "nemesis"). The nemesis uses it, so that listing a drawn fault's
+ * text in [faults] gives the same fault. */
+int sim_scn_append_fault(const struct sim_scenario *scn, const char *name, const char *text,
+                         struct sim_fault_table *table, struct sim_diag *diag);
+
+/* Writes a node set as a fault side: node names joined by ',' ("node.0,node.3"), a
+ * whole group by its name. Returns 0, or -1 when it does not fit. */
+int sim_scn_format_nodes(const struct sim_scenario *scn, const struct sim_node_set *set,
+                         char *out, size_t out_bytes);
+
+/* True when node is in the set. */
+bool sim_node_set_has(const struct sim_node_set *set, uint32_t node);
+/* How many nodes the set holds. */
+uint32_t sim_node_set_count(const struct sim_node_set *set);
 
 /* The name of node `index` ("server", "client.2") into out. */
 const char *sim_scn_node_name(const struct sim_scenario *scn, uint32_t index, char *out,

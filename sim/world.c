@@ -5,6 +5,7 @@
  * work or pause was superseded is skipped without an event. Nothing here reads the host
  * clock: the interrupt flag only decides where a run stops, never what it contains. */
 #include "internal.h"
+#include "nemesis.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,30 @@ uint64_t sim__schedule(struct sim_world *world, int64_t time_ns, enum sim_qtype 
     return seq;
 }
 
+/* The run's fault table: the scenario's own, or with a nemesis a copy of it followed by
+ * the faults drawn for this seed. Drawn here, where every world is made, so that run,
+ * replay, search, sweep and tests all get the same faults for a seed. */
+static int faults_init(struct sim_world *world, struct sim_diag *diag)
+{
+    const struct sim_scenario *scn = world->scn;
+    world->faults = scn->faults;
+    world->fault_count = scn->fault_count;
+    if (!scn->nemesis.is_on) return SIM_OK;
+    struct sim_fault_table *t = &world->own_faults;
+    t->cap = (size_t)scn->fault_count + 64;
+    t->faults = malloc(t->cap * sizeof *t->faults);
+    if (!t->faults) return sim_diag_set(diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    if (scn->fault_count) memcpy(t->faults, scn->faults, scn->fault_count * sizeof *t->faults);
+    t->count = scn->fault_count;
+    gsl_rng *rng = sim__open_stream(world, "nemesis");
+    if (!rng) return sim_diag_set(diag, SIM_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = sim_nemesis_draw(scn, rng, t, diag);
+    gsl_rng_free(rng);
+    world->faults = t->faults;
+    world->fault_count = t->count;
+    return rc;
+}
+
 int sim_world_create(const struct sim_scenario *scn, uint64_t seed, struct sim_world **out,
                      struct sim_diag *diag)
 {
@@ -124,6 +149,13 @@ int sim_world_create(const struct sim_scenario *scn, uint64_t seed, struct sim_w
     if (!world) goto fail_alloc;
     world->scn = scn;
     world->seed = seed;
+    int rc = faults_init(world, diag);
+    if (rc != SIM_OK) {
+        free(world->own_faults.faults);
+        sim_rng_keys_free(&world->rng_keys);
+        free(world);
+        return rc;
+    }
     world->hash = sim_hash_create();
     if (!world->hash) goto fail_world;
     if (sim_queue_init(&world->queue, 1024) != 0) goto fail_hash;
@@ -149,6 +181,7 @@ fail_hash:
     sim_hash_destroy(world->hash);
 fail_world:
     sim_rng_keys_free(&world->rng_keys);
+    free(world->own_faults.faults);
     free(world);
 fail_alloc:
     return sim_diag_set(diag, SIM_ENOMEM, NULL, 0, 0, "out of memory building the world");
@@ -163,6 +196,7 @@ void sim_world_destroy(struct sim_world *world)
     sim_hash_destroy(world->hash);
     sim_rng_keys_free(&world->rng_keys);
     sim_u64map_free(&world->open_ops);
+    free(world->own_faults.faults);
     free(world);
 }
 
@@ -246,6 +280,13 @@ __attribute__((noinline)) void sim_debug_break(const struct sim_world *world,
 }
 
 uint64_t sim_world_event_count(const struct sim_world *world) { return world->event_count; }
+const struct sim_scenario *sim_world_scenario(const struct sim_world *world) { return world->scn; }
+uint64_t sim_world_seed(const struct sim_world *world) { return world->seed; }
+const struct sim_fault *sim_world_faults(const struct sim_world *world, uint32_t *count)
+{
+    *count = world->fault_count;
+    return world->faults;
+}
 uint64_t sim_world_hash(const struct sim_world *world) { return sim_hash_value(world->hash); }
 int64_t sim_world_now_ns(const struct sim_world *world) { return world->now_ns; }
 uint64_t sim_world_violation_count(const struct sim_world *world)

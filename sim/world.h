@@ -59,6 +59,11 @@ enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
 void sim_debug_break(const struct sim_world *world, const struct sim_event *ev);
 
 uint64_t sim_world_event_count(const struct sim_world *world);
+const struct sim_scenario *sim_world_scenario(const struct sim_world *world);
+uint64_t sim_world_seed(const struct sim_world *world);
+/* The run's faults, in the order they were scheduled (FAULT events' obj indexes them):
+ * the scenario's, then those its nemesis drew for this seed. Borrowed from the world. */
+const struct sim_fault *sim_world_faults(const struct sim_world *world, uint32_t *count);
 uint64_t sim_world_hash(const struct sim_world *world);
 int64_t sim_world_now_ns(const struct sim_world *world);
 uint64_t sim_world_violation_count(const struct sim_world *world);

@@ -72,7 +72,7 @@ Test(an_report, record_reads_back_what_the_run_emitted)
     cr_assert_eq(sim_rec_open(db_path, &rec, &diag), 0, "%s", diag.message);
     struct sim_run_meta meta = {.program_version = "test", .host = "test", .platform = "test"};
     int64_t run_id;
-    cr_assert_eq(sim_rec_begin_run(rec, &scn, 7, &meta, &run_id, &diag), 0);
+    cr_assert_eq(sim_rec_begin_run(rec, world, &meta, &run_id, &diag), 0);
     static struct live l;
     l.events = calloc(EVENTS_MAX, sizeof *l.events);
     struct sim_observer rec_obs = sim_rec_observer(rec), live_obs = {&l, observe};

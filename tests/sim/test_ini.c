@@ -327,7 +327,13 @@ Test(sim_ini, bad_keys)
     expect_message(&diag, "'my key'");
     diag = parse_fails("[run]\n  = 1\n", SIM_EINPUT, 2, 3);
     expect_message(&diag, "expected a key");
-    diag = parse_fails("[run]\nloss.rate = 1\n", SIM_EINPUT, 2, 5);
+    diag = parse_fails("[run]\nloss. = 1\n", SIM_EINPUT, 2, 5);
+    diag = parse_fails("[run]\n.rate = 1\n", SIM_EINPUT, 2, 1);
+    diag = parse_fails("[run]\nloss..rate = 1\n", SIM_EINPUT, 2, 6);
+    struct sim_ini ini;
+    parse_ok("[faults]\nnemesis.12 = at 1s heal\n", &ini);
+    cr_assert_str_eq(ini.entries[0].key, "nemesis.12", "a '.' between key characters is kept");
+    sim_ini_free(&ini);
 }
 
 Test(sim_ini, bad_section_headers)

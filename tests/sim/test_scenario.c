@@ -343,9 +343,10 @@ static void expect_fault(const struct sim_scenario *scn, uint32_t i, const char 
                  sim_fault_action_name(f->action));
 }
 
-static bool range_is(struct sim_node_range r, uint32_t first, uint32_t count)
+/* A side of one range: [first, first + count). */
+static bool range_is(struct sim_node_set set, uint32_t first, uint32_t count)
 {
-    return r.first == first && r.count == count;
+    return set.range_count == 1 && set.ranges[0].first == first && set.ranges[0].count == count;
 }
 
 Test(sim_scenario, fault_grammar_reads_every_action)
