@@ -449,6 +449,10 @@ static void print_result(const struct shrink_search *s, const struct job *job,
     else if (s->is_budget_spent)
         printf("1-minimal: not proven: --max-runs %" PRIu64 " ended the search (it still "
                "fails)\n", s->max_runs + 1);
+    if (s->count == 0) {
+        printf("faults to paste: none (the run fails this way without any listed fault)\n");
+        return;
+    }
     printf("faults to paste:\n[faults]\n");
     for (size_t i = 0; i < s->count; i++)
         printf("%s = %s\n", s->lines[i].name, s->lines[i].text);

@@ -17,6 +17,8 @@
  *   - be deterministic: two shrinks of the same record in separate processes print the
  *     same lines and record the same hash;
  *   - stop at --max-runs with a run that still fails, saying 1-minimality is not proven;
+ *   - shrink split-brain's naive seed 6 (two leaders of term 1 before any split) to no
+ *     fault at all, in 2 runs (the rebuilt one and the empty one);
  *   - refuse a run without violations (exit 2), bad usage (2) and a missing database (3). */
 #include <criterion/criterion.h>
 
@@ -249,6 +251,30 @@ Test(shrink, many_faults_shrink_to_few_with_the_same_kind_and_replay)
     cr_assert_eq((long long)n, after, "min.ini has %zu lines:\n%s", n, text);
     for (size_t skip = 0; skip < n; skip++) assert_passes_without(text, lines, n, skip);
     text_free(text);
+}
+
+/* Seed 6 of the naive election conflicts in term 1, before the first split: no fault is
+ * needed, and the first thing shrink tries (no fault at all) shows it. */
+Test(shrink, a_violation_that_needs_no_fault_shrinks_to_none)
+{
+    const char *extra[] = {"--set", NAIVE, NULL};
+    struct recorded six = record_run_argv(tmp_path("six.db"), "split-brain", 6, 1, extra);
+    struct spawn_result r;
+    murphy(&r, "shrink", tmp_path("six.db"), "--quiet", NULL);
+    assert_exit(&r, 0);
+    cr_assert(strstr(r.out, "shrunk: 21 -> 0 fault lines (21 -> 0 faults as run), 2 runs"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "faults to paste: none"), "%s", r.out);
+    struct recorded none = shrunk_run(&r);
+    spawn_result_free(&r);
+    cr_assert_neq(none.run_id, six.run_id);
+    sqlite3 *db = db_open(tmp_path("six.db"), false);
+    cr_assert_eq(db_int(db, "SELECT count(*) FROM faults WHERE run_id = ?1", none.run_id, 0), 0);
+    cr_assert_eq(db_int_text(db, "SELECT count(*) FROM violations WHERE run_id = ?1 AND source"
+                                 " = ?2 AND text LIKE ?3", none.run_id, "oracle:elect",
+                             KIND_LIKE), 1);
+    db_close(db);
+    assert_replay_identical(tmp_path("six.db"), &none);
 }
 
 Test(shrink, two_shrinks_in_two_processes_agree)
