@@ -38,6 +38,7 @@ int cmd_search(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
 extern volatile sig_atomic_t cli_interrupt;
@@ -111,6 +112,8 @@ struct cli_meta_buf {
 void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf);
 void cli_now_iso(char *out, size_t out_bytes);
 
+/* Prints s single-quoted for a POSIX shell when it holds anything but safe characters. */
+void cli_print_quoted(FILE *out, const char *s);
 /* Prints `murphy run ...` for the run, shell-quoted, so it can be pasted. */
 void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          char *const *overrides, size_t override_count, const char *db_path,

@@ -327,8 +327,9 @@ void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf)
     };
 }
 
-/* Single-quotes s for a POSIX shell when it holds anything but safe characters. */
-static void print_quoted(FILE *out, const char *s)
+/* Single-quotes s for a POSIX shell when it holds anything but safe characters (see
+ * cli.h). */
+void cli_print_quoted(FILE *out, const char *s)
 {
     bool plain = *s != '\0';
     for (const char *p = s; *p; p++)
@@ -352,15 +353,15 @@ void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          uint64_t stop_at_seq)
 {
     fputs("reproduce: murphy run ", out);
-    print_quoted(out, scenario_path);
+    cli_print_quoted(out, scenario_path);
     fprintf(out, " --seed %" PRIu64, seed);
     for (size_t i = 0; i < override_count; i++) {
         fputs(" --set ", out);
-        print_quoted(out, overrides[i]);
+        cli_print_quoted(out, overrides[i]);
     }
     if (db_path) {
         fputs(" --db ", out);
-        print_quoted(out, db_path);
+        cli_print_quoted(out, db_path);
     }
     if (stop_at_seq != UINT64_MAX) fprintf(out, " --stop-at %" PRIu64, stop_at_seq);
     fputc('\n', out);

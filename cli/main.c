@@ -19,6 +19,7 @@ static const char usage[] =
     "  why DB          the chain of events behind a violation or any event\n"
     "  search SCENARIO run many seeds in-process; record and print the failing ones\n"
     "  extract DB      copy one run into a database of its own, for a bug report\n"
+    "  shrink DB       cut a failing run's faults down to the few that matter\n"
     "  list            the scenarios (and with --models the models) murphy knows\n"
     "  explain SCENARIO  what a scenario shows, how to run it and what to look at\n"
     "  compare A [B]   two runs' numbers side by side (with vs without)\n"
@@ -38,12 +39,12 @@ static const struct command commands[] = {
     {"merge", cmd_merge},   {"plot", cmd_plot},     {"check", cmd_check},
     {"why", cmd_why},       {"search", cmd_search}, {"extract", cmd_extract},
     {"explain", cmd_explain}, {"compare", cmd_compare},
-    {"export", cmd_export},
+    {"export", cmd_export},   {"shrink", cmd_shrink},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
-    "shrink", "timeline",
+    "timeline",
 };
 
 int main(int argc, char **argv)

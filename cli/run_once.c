@@ -17,6 +17,7 @@ struct run_sink {
     struct cli_run_result *out;
     struct sim_recorder *rec; /* what `murphy run` records; NULL without a database */
     const struct cli_run_metrics *metrics;
+    const struct cli_run_violations *violations; /* NULL: only the first is kept */
 };
 
 /* Keeps the violation at the lowest seq: oracles may report one at an earlier event than
@@ -25,6 +26,7 @@ static void note_violation(struct run_sink *sink, uint64_t seq, const char *sour
                            const char *text)
 {
     struct cli_run_result *out = sink->out;
+    if (sink->violations) sink->violations->violation(sink->violations->ctx, seq, source, text);
     if (out->has_first_violation && out->first_violation_seq <= seq) return;
     out->has_first_violation = true;
     out->first_violation_seq = seq;
@@ -91,30 +93,22 @@ static int end_recorded_run(struct sim_recorder *rec, const struct cli_run_resul
     return CLI_EXIT_OK;
 }
 
-int cli_run_once(const char *scenario_path, const char *const *overrides,
-                 size_t override_count, uint64_t seed, const char *db_path,
-                 const struct cli_run_metrics *metrics, struct cli_run_result *out)
+/* Runs a loaded scenario as cli_run_once describes, and frees it. */
+static int run_loaded(struct sim_scenario *scn, uint64_t seed, const char *db_path,
+                      const struct cli_run_metrics *metrics,
+                      const struct cli_run_violations *violations, struct cli_run_result *out)
 {
-    memset(out, 0, sizeof *out);
-    out->seed = seed;
-    struct sim_scenario scn;
     struct sim_diag diag;
-    int rc = sim_scn_load(scenario_path, overrides, override_count, models_builtin(), &scn,
-                          &diag);
-    if (rc != SIM_OK) {
-        cli_diag_overrides(&diag, overrides, override_count);
-        return cli_exit_for(rc);
-    }
-    struct run_sink sink = {out, NULL, metrics};
+    struct run_sink sink = {out, NULL, metrics, violations};
     struct oracle_report report = {&sink, on_violation, on_metric, on_annotate};
-    struct oracle_set *oracles = oracle_set_create(&report, &scn);
-    struct an_run_shape shape = {scn.node_count, scn.duration_ns};
+    struct oracle_set *oracles = oracle_set_create(&report, scn);
+    struct an_run_shape shape = {scn->node_count, scn->duration_ns};
     struct an_accs *accs = an_accs_create(&shape);
     /* the timeout-cause labels only annotate the record: unrecorded, not worth their cost */
     struct cause_oracle *causes = db_path ? cause_oracle_create(on_cause, &sink) : NULL;
     struct sim_world *world = NULL;
-    rc = oracles && accs && (causes || !db_path) ? sim_world_create(&scn, seed, &world, &diag)
-                                                 : SIM_ENOMEM;
+    int rc = oracles && accs && (causes || !db_path) ? sim_world_create(scn, seed, &world, &diag)
+                                                     : SIM_ENOMEM;
     if (rc == SIM_OK && db_path) {
         struct sim_run_meta meta;
         struct cli_meta_buf buf;
@@ -164,6 +158,41 @@ int cli_run_once(const char *scenario_path, const char *const *overrides,
     cause_oracle_destroy(causes);
     oracle_set_destroy(oracles);
     an_accs_destroy(accs);
-    sim_scn_free(&scn);
+    sim_scn_free(scn);
     return status;
+}
+
+int cli_run_once(const char *scenario_path, const char *const *overrides,
+                 size_t override_count, uint64_t seed, const char *db_path,
+                 const struct cli_run_metrics *metrics, struct cli_run_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seed = seed;
+    struct sim_scenario scn;
+    struct sim_diag diag;
+    int rc = sim_scn_load(scenario_path, overrides, override_count, models_builtin(), &scn,
+                          &diag);
+    if (rc != SIM_OK) {
+        cli_diag_overrides(&diag, overrides, override_count);
+        return cli_exit_for(rc);
+    }
+    return run_loaded(&scn, seed, db_path, metrics, NULL, out);
+}
+
+int cli_run_once_text(const char *scenario_path, const char *text, size_t text_bytes,
+                      const char *const *overrides, size_t override_count, uint64_t seed,
+                      const char *db_path, const struct cli_run_metrics *metrics,
+                      const struct cli_run_violations *violations, struct cli_run_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->seed = seed;
+    struct sim_scenario scn;
+    struct sim_diag diag;
+    int rc = sim_scn_load_text(scenario_path, text, text_bytes, overrides, override_count,
+                               models_builtin(), &scn, &diag);
+    if (rc != SIM_OK) {
+        cli_diag_overrides(&diag, overrides, override_count);
+        return cli_exit_for(rc);
+    }
+    return run_loaded(&scn, seed, db_path, metrics, violations, out);
 }

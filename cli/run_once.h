@@ -46,4 +46,20 @@ int cli_run_once(const char *scenario_path, const char *const *overrides,
                  size_t override_count, uint64_t seed, const char *db_path,
                  const struct cli_run_metrics *metrics, struct cli_run_result *out);
 
+/* Receives every violation of the run (the models' and the oracles'), in the order they
+ * are reported, not only the first: what `murphy shrink` needs to tell one kind from
+ * another. source is "model" or "oracle:NAME"; both texts are borrowed for the call. */
+struct cli_run_violations {
+    void *ctx;
+    void (*violation)(void *ctx, uint64_t seq, const char *source, const char *text);
+};
+
+/* As cli_run_once, with the scenario given as text in memory (as replay loads a stored
+ * one): scenario_path labels it in diagnostics and is the path a record stores, and
+ * files it names are found relative to it. violations may be NULL. */
+int cli_run_once_text(const char *scenario_path, const char *text, size_t text_bytes,
+                      const char *const *overrides, size_t override_count, uint64_t seed,
+                      const char *db_path, const struct cli_run_metrics *metrics,
+                      const struct cli_run_violations *violations, struct cli_run_result *out);
+
 #endif
