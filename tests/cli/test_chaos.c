@@ -126,3 +126,48 @@ Test(chaos, recorded_faults_pasted_as_lines_give_the_same_run)
     cr_assert_eq(listed.events, drawn.events);
     cr_assert_eq(listed.exit_code, drawn.exit_code);
 }
+
+/* Issue 5's end to end: the failing seed search found, shrunk from its >= 30 drawn faults
+ * to <= 5 lines of the same violation kind; the shrunk run is violated with that kind and
+ * replays identically, and shrink proved it 1-minimal (tests/cli/test_shrink.c checks
+ * that claim run by run). */
+Test(chaos, the_failing_seed_shrinks_to_a_few_faults_of_the_same_kind)
+{
+    const char *db = tmp_path("search.db");
+    struct spawn_result r;
+    murphy(&r, "search", SCENARIO, "--seeds", SEARCH_SEEDS, "--jobs", "2", "--db", db,
+           "--quiet", NULL);
+    assert_exit(&r, 1);
+    spawn_result_free(&r);
+    sqlite3 *h = db_open(db, false);
+    int64_t id = db_int(h, "SELECT id FROM runs WHERE seed = ?1", FIRST_FAILING_SEED, 0);
+    db_close(h);
+    char run_arg[32];
+    snprintf(run_arg, sizeof run_arg, "%" PRId64, id);
+    murphy(&r, "shrink", db, "--run", run_arg, "--out", tmp_path("min.ini"), NULL);
+    assert_exit(&r, 0);
+    long long before = 0, after = 0;
+    const char *shrunk = strstr(r.out, "shrunk: ");
+    cr_assert(shrunk && sscanf(shrunk, "shrunk: %lld -> %lld fault lines", &before, &after) == 2,
+              "%s", r.out);
+    cr_assert_geq(before, NEMESIS_FAULTS_MIN);
+    cr_assert_leq(after, 5, "%s", r.out);
+    cr_assert_geq(after, 1, "the nemesis is what breaks seed %u: a fault must stay",
+                  FIRST_FAILING_SEED);
+    cr_assert(strstr(r.out, "target: oracle:elect \"two leaders in term #\""), "%s", r.out);
+    cr_assert(strstr(r.out, "1-minimal: yes"), "%s", r.out);
+    char value[64];
+    cr_assert(line_value(r.out, "run", value, sizeof value));
+    struct recorded small = {.exit_code = 1, .run_id = strtoll(value, NULL, 10)};
+    small.hash = result_hash(&r);
+    small.events = result_events(&r);
+    spawn_result_free(&r);
+    h = db_open(db, false);
+    cr_assert_eq(db_int_text(h, "SELECT count(*) FROM violations WHERE run_id = ?1 AND"
+                                " source = ?2 AND text LIKE ?3", small.run_id, "oracle:elect",
+                             "two leaders in term %"), 1);
+    cr_assert_eq(db_int(h, "SELECT count(DISTINCT name) FROM faults WHERE run_id = ?1",
+                        small.run_id, 0), after);
+    db_close(h);
+    assert_replay_identical(db, &small);
+}
