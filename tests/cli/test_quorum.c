@@ -3,7 +3,8 @@
  * operations; with w + r <= n, or without read repair, `murphy check` finds histories that
  * are not. How: the real `murphy run` records each seed into a database of its own (two
  * processes side by side), then the real `murphy check` judges the run's ops table:
- *  - w=2 r=2 read_repair over seeds 1..SWEEP_SEEDS: every run exits 0, check says
+ *  - w=2 r=2 read_repair over seeds 1..SWEEP_SEEDS, each with its own random faults from
+ *    the scenario's [nemesis] on top of its fixed schedule: every run exits 0, check says
  *    "linearizable" (exit 0: never 1, never 5 "unknown"), and the liveness floor: at least
  *    OK_SHARE_MIN of each run's operations complete ok (reads and writes both), with the
  *    faults showing (some write info, some read fail over the sweep);
@@ -31,13 +32,14 @@
 #else
 #define SWEEP_SEEDS 200u
 #endif
-/* Measured: 95.8% on seed 1, 94.8% the worst of seeds 1..200, 96.6% over all of them
- * (timeouts come from the partitions, the crash and the pauses, and from 1% loss on the
- * 6 to 12 messages of an operation). */
-#define OK_SHARE_MIN 0.90
-#define OPS_MIN 300          /* a run makes 500 to 700 operations */
+/* Measured with the scenario's nemesis (about twelve random faults a run on top of its
+ * schedule): 85.8% on seed 1, 69.7% the worst of seeds 1..200, 86.8% over all of them
+ * (72,622 of 83,682; timeouts come from the partitions, cuts, crashes, pauses and loss
+ * bursts, and from 1% loss on the 6 to 12 messages of an operation). */
+#define OK_SHARE_MIN 0.65
+#define OPS_MIN 200          /* a run makes 290 to 700 operations */
 #define STALE_FIRST_SEED 1u  /* w=1 r=1: every seed of 1..10 is rejected */
-#define NO_REPAIR_FIRST_SEED 42u /* read_repair=false: seeds 42 and 134 of 1..200 */
+#define NO_REPAIR_FIRST_SEED 2u /* read_repair=false: seeds 2 and 11 of 1..20 */
 
 TestSuite(quorum, .init = tmp_setup, .fini = tmp_teardown);
 
