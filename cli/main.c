@@ -23,6 +23,7 @@ static const char usage[] =
     "  explain SCENARIO  what a scenario shows, how to run it and what to look at\n"
     "  compare A [B]   two runs' numbers side by side (with vs without)\n"
     "  export DB       a run for other tools: ShiViz, Jepsen-style JSONL, CSV\n"
+    "  timeline DB     a run as a sequence diagram: SVG, or HTML with hover and zoom\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
     "error, 4 replay diverged, 5 a checker gave up (unknown), 128+N killed by signal N\n";
@@ -38,12 +39,12 @@ static const struct command commands[] = {
     {"merge", cmd_merge},   {"plot", cmd_plot},     {"check", cmd_check},
     {"why", cmd_why},       {"search", cmd_search}, {"extract", cmd_extract},
     {"explain", cmd_explain}, {"compare", cmd_compare},
-    {"export", cmd_export},
+    {"export", cmd_export},   {"timeline", cmd_timeline},
 };
 
 /* Named by the design but not built yet: say so plainly rather than pretend. */
 static const char *const planned[] = {
-    "shrink", "timeline",
+    "shrink",
 };
 
 int main(int argc, char **argv)
