@@ -128,9 +128,10 @@ struct an_timeline {
     bool is_truncated;        /* some bound was reached: narrow the window */
 };
 
-/* Builds the model; the run must have been loaded from db. Returns 0; AN_NO_RUN-style
- * usage problems (more lanes than AN_TIMELINE_LANES_MAX) return -2 with a message; -1 on
- * a damaged record or out of memory. */
+/* Builds the model; the run must have been loaded from db. Returns 0; -2 with a message
+ * for a request the caller should refuse as bad usage (more lanes than
+ * AN_TIMELINE_LANES_MAX); -1 with a message on a damaged record or out of memory. On
+ * failure nothing is left to free. */
 int an_timeline_build(struct an_db *db, const struct an_run *run,
                       const struct an_timeline_config *cfg, struct an_timeline *tl, char *err,
                       size_t err_bytes);

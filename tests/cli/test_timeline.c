@@ -355,3 +355,37 @@ Test(timeline, bad_usage_exits_2)
     cr_assert_eq(count_of(text, "<line class=\"lane\""), 5);
     text_free(text);
 }
+
+Test(timeline, clocks_show_each_nodes_offset_from_true_time)
+{
+    /* lww-skew: carol's wall clock runs 50ms ahead (clock_offset), without drift; the
+     * others are exact. A 2s window has ticks every 200ms (about ten to a window). */
+    const char *db = tmp_path("lww.db"), *svg = tmp_path("lww.svg");
+    const char *const shorter[] = {"--set", "scenario.duration=2s", NULL};
+    struct recorded rec = record_run_argv(db, "lww-skew", 1, RUN_EXIT_OK_OR_VIOLATED, shorter);
+    timeline(db, 0, "--out", svg, NULL);
+    sqlite3 *h = db_open(db, false);
+    int64_t carol = db_node(h, rec.run_id, "carol");
+    cr_assert_eq(db_int(h, "SELECT clock_offset_ns FROM nodes WHERE run_id = ?1 AND node = ?2",
+                        rec.run_id, carol), 50000000);
+    cr_assert_eq(db_int(h, "SELECT count(*) FROM nodes WHERE run_id = ?1 AND (clock_offset_ns"
+                           " <> 0 OR clock_drift_ppb <> 0)", rec.run_id, 0), 1);
+    /* carol's readings: one per 200ms interval in which she has an event */
+    int64_t carol_ticks = db_int(h, "SELECT count(DISTINCT time_ns / 200000000) FROM events"
+                                    " WHERE run_id = ?1 AND node = ?2", rec.run_id, carol);
+    int64_t lanes_ticks = db_int(h, "SELECT count(*) FROM (SELECT DISTINCT node, time_ns /"
+                                    " 200000000 FROM events WHERE run_id = ?1 AND node IS NOT"
+                                    " NULL)", rec.run_id, 0);
+    int64_t violations = db_int(h, "SELECT count(*) FROM violations WHERE run_id = ?1",
+                                rec.run_id, 0);
+    db_close(h);
+    cr_assert_geq(carol_ticks, 5, "%" PRId64, carol_ticks);
+    char *text = read_file(svg, NULL);
+    cr_assert_not_null(text);
+    cr_assert_eq((int64_t)count_of(text, ">wall +50.000ms<"), carol_ticks);
+    cr_assert_eq((int64_t)count_of(text, ">wall +0.000ms<"), lanes_ticks - carol_ticks);
+    cr_assert_eq((int64_t)count_of(text, "class=\"clock\""), lanes_ticks);
+    cr_assert_gt(violations, 0, "lww-skew loses acknowledged writes");
+    cr_assert_eq((int64_t)count_of(text, "<g class=\"violation\""), violations);
+    text_free(text);
+}
