@@ -39,6 +39,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM to the signal number; runs stop between events. */
 extern volatile sig_atomic_t cli_interrupt;
