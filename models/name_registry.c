@@ -224,6 +224,12 @@ static void on_register(struct murphy_node *node, const struct murphy_msg *msg,
     uint32_t slot = 0;
     while (slot < NAME_ROUNDS_MAX && v->rounds[slot].is_open) slot++;
     uint32_t first, count = peer_count(node, &first);
+    uint32_t self = murphy_node_index(node);
+    if (self < first || self - first >= count) { /* its vote would have no place in `voted` */
+        murphy_note(node, "refused a registration: this replica is not among its 'peers'");
+        answer_client(node, w->client, msg->msg_id, w->name_id, 0);
+        return;
+    }
     if (slot == NAME_ROUNDS_MAX || count > NAME_PEERS_MAX) {
         answer_client(node, w->client, msg->msg_id, w->name_id, 0); /* too busy */
         return;
@@ -231,7 +237,7 @@ static void on_register(struct murphy_node *node, const struct murphy_msg *msg,
     struct name_round *r = &v->rounds[slot];
     *r = (struct name_round){.is_open = true, .name_id = w->name_id, .client = w->client,
                              .request_msg_id = msg->msg_id};
-    if (!start_proposal(node, r, count, murphy_node_index(node) - first)) {
+    if (!start_proposal(node, r, count, self - first)) {
         r->is_open = false;
         answer_client(node, r->client, r->request_msg_id, r->name_id, r->token);
         return;
