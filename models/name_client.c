@@ -4,8 +4,9 @@
  * the pool, so they ask for the same names; the registry must give each name to one.
  *
  * Every operation goes into the history: f "register", value = the name id, `ok` when the
- * replica says the name is ours, `fail` when it says no, `info` on timeout (it may have
- * been given). It claims "name.attempt" (name id, client) as it asks, for the oracle's
+ * replica says the name is ours (result "token N": the fencing token of the grant, what
+ * the client would show whatever it guards with the name), `fail` when it says no, `info`
+ * on timeout (it may have been given). It claims "name.attempt" (name id, client) as it asks, for the oracle's
  * liveness count (checks/names.c).
  *
  * Invariants: C1 an operation completes once: by the reply to its own message, naming
@@ -14,6 +15,7 @@
  * completes nothing. */
 #include "models.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "name_wire.h"
@@ -123,8 +125,13 @@ static void name_client_on_message(struct murphy_node *node, const struct murphy
     }
     murphy_timer_cancel(node, op->timer);
     op->is_open = false; /* C1 */
-    murphy_op_complete(node, op->op_id, w.kind == NAME_OK ? MURPHY_OP_OK : MURPHY_OP_FAIL,
-                       w.kind == NAME_OK ? NULL : "refused");
+    if (w.kind == NAME_FAIL) {
+        murphy_op_complete(node, op->op_id, MURPHY_OP_FAIL, "refused");
+        return;
+    }
+    char result[32];
+    snprintf(result, sizeof result, "token %" PRIu64, w.token);
+    murphy_op_complete(node, op->op_id, MURPHY_OP_OK, result);
 }
 
 const struct murphy_model models_name_client = {
