@@ -22,7 +22,7 @@
 
 static const char usage[] =
     "usage: murphy search SCENARIO --seeds A..B [--set K=V]... [--jobs J] [--shard K/N]\n"
-    "                     [--db FILE] [--quiet]\n"
+    "                     [--db FILE] [--keep N|all] [--quiet]\n"
     "\n"
     "Runs SCENARIO once per seed, in-process and without recording events (the oracles\n"
     "and accumulators run live, as in `murphy run`), looking for seeds that break an\n"
@@ -40,6 +40,11 @@ static const char usage[] =
     "                  does not depend on the range\n"
     "  --db FILE       where failing runs are recorded; default murphy.db (not created\n"
     "                  when no seed fails)\n"
+    "  --keep N        record (and print in full) only the first N failing seeds, in seed\n"
+    "                  order; the others are listed by number, to run one by one (a\n"
+    "                  failing run of a minute's simulation is megabytes of events, and a\n"
+    "                  scenario that fails on every seed would otherwise fill the disk);\n"
+    "                  default 20, `all` for every one\n"
     "  --quiet         print only the failing seeds and the summary\n"
     "\n"
     "Progress goes to stderr when it is a terminal.\n"
@@ -55,12 +60,14 @@ struct search_args {
     uint64_t jobs;
     uint64_t shard_k, shard_n;
     const char *db_path;
+    uint64_t keep;      /* failing seeds recorded at most */
     bool is_quiet;
 };
 
 static int parse_args(int argc, char **argv, struct search_args *a)
 {
-    *a = (struct search_args){.jobs = 1, .shard_k = 1, .shard_n = 1, .db_path = "murphy.db"};
+    *a = (struct search_args){.jobs = 1, .shard_k = 1, .shard_n = 1, .db_path = "murphy.db",
+                              .keep = 20};
     int status = CLI_EXIT_OK;
     for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
         const char *v = NULL;
@@ -78,6 +85,9 @@ static int parse_args(int argc, char **argv, struct search_args *a)
             if (v && cli_parse_shard(v, &a->shard_k, &a->shard_n) != 0) status = CLI_EXIT_USAGE;
         } else if (cli_opt(argc, argv, &i, "--db", &v, &status)) {
             a->db_path = v;
+        } else if (cli_opt(argc, argv, &i, "--keep", &v, &status)) {
+            if (v && strcmp(v, "all") == 0) a->keep = UINT64_MAX;
+            else if (v && cli_parse_u64(v, "--keep", &a->keep) != 0) status = CLI_EXIT_USAGE;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             a->is_quiet = true;
         } else {
@@ -256,18 +266,27 @@ int cmd_search(int argc, char **argv)
         if (cli_interrupt) status = 128 + (int)cli_interrupt;
     }
     double wall = wall_s() - started;
-    size_t failing = 0;
+    size_t failing = 0, recorded = 0;
     for (size_t k = 0; status == CLI_EXIT_OK && k < s.seed_count; k++) {
         if (strcmp(s.results[k].status, "violated") != 0) continue;
-        failing++;
-        status = record_failing(&s, &s.results[k]);
+        if (failing++ < a.keep) {
+            status = record_failing(&s, &s.results[k]);
+            recorded++;
+        } else {
+            /* past --keep: the seed's number only, on one line with the others */
+            printf("%s%" PRIu64, failing == a.keep + 1 ? "not recorded (--keep): seeds " : ",",
+                   s.results[k].seed);
+        }
         if (cli_interrupt) status = 128 + (int)cli_interrupt;
     }
+    if (failing > a.keep) printf("\n");
     if (status == CLI_EXIT_OK) {
         printf("search: %zu seeds, %zu failing", s.seed_count, failing);
         if (wall > 0) printf(", %.1f seeds per second", (double)s.seed_count / wall);
         printf(" (%.3g s searching, %" PRIu64 " jobs)\n", wall, a.jobs);
-        if (failing) printf("recorded: %zu failing runs in %s\n", failing, a.db_path);
+        if (failing)
+            printf("recorded: %zu failing runs in %s%s\n", recorded, a.db_path,
+                   recorded < failing ? " (the first, by seed; --keep all for every one)" : "");
         status = failing ? CLI_EXIT_VIOLATED : CLI_EXIT_OK;
     }
     free(s.seeds);
