@@ -6,7 +6,9 @@
 # after it is its output, rewritten here: stdout of the command run in one scratch
 # directory shared by the whole chapter (so a later command can read an earlier
 # database), with the source tree's path removed and a last line `(exit N)` when the exit
-# status is not 0. Lines of progress and timing (stderr) are not part of it.
+# status is not 0. Lines of progress and timing (stderr) are not part of it. The pictures
+# (`murphy timeline ... --out course/NAME.svg`) land in docs/course/; --check draws them
+# into a scratch directory and compares them too.
 #   docs/course.sh MURPHY_BIN [--check]
 set -euo pipefail
 bin=$(realpath "$1")
@@ -15,7 +17,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 doc="$src/docs/course.md"
 scratch=$(mktemp -d)
 out=$(mktemp)
-trap 'rm -rf "$scratch" "$out"' EXIT
+pictures=$(mktemp -d)
+trap 'rm -rf "$scratch" "$out" "$pictures"' EXIT
+ln -s "$pictures" "$scratch/course"
 
 run_block() {
     local cmd=$1 status=0 text
@@ -49,11 +53,15 @@ run_block() {
 } > "$out"
 
 if [ "$mode" = --check ]; then
-    if ! diff -u "$doc" "$out"; then
+    if ! diff -u "$doc" "$out" || ! diff -r "$src/docs/course" "$pictures"; then
         echo "docs/course.md drifted from what the commands print: run docs/course.sh $1" >&2
         exit 1
     fi
-    echo "docs/course.md matches what its $(grep -c '^<!-- \$ ' "$doc") commands print"
+    echo "docs/course.md matches what its $(grep -c '^<!-- \$ ' "$doc") commands print" \
+         "and its $(ls "$pictures" | wc -l) pictures"
 else
     cp "$out" "$doc"
+    rm -rf "$src/docs/course"
+    mkdir -p "$src/docs/course"
+    cp "$pictures"/. "$src/docs/course/" -r
 fi
