@@ -90,6 +90,10 @@ int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_pa
 /* Opens the database read-only and loads the run (the newest when run_id is 0); prints
  * what went wrong and returns the exit status. On success the caller frees both. */
 int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct an_run *run);
+/* Opens the run as cli_open_run does, calls fn with it and closes it; returns fn's exit
+ * status (or the opening's). What every reading command does around its own work. */
+int cli_on_run(const char *db_path, uint64_t run_id,
+               int (*fn)(struct an_db *db, const struct an_run *run, void *ctx), void *ctx);
 
 /* Finds a scenario by path or by name in the scenario directories; returns 0 and writes
  * the path, or -1 (message printed). */

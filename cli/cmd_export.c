@@ -408,6 +408,32 @@ static int export_csv(struct an_db *db, const struct an_run *run, const char *ta
     return status;
 }
 
+/* Writes the run in the asked format to --out or stdout. */
+static int export_run(struct an_db *db, const struct an_run *run, void *ctx)
+{
+    const struct export_args *a = ctx;
+    int status = CLI_EXIT_OK;
+    FILE *out = a->out_path ? fopen(a->out_path, "w") : stdout;
+    if (!out) {
+        char p[256];
+        cli_error("cannot write %s: %s", cli_safe(a->out_path, p, sizeof p), strerror(errno));
+        status = CLI_EXIT_IO;
+    } else if (strcmp(a->format, "shiviz") == 0) {
+        status = export_shiviz(db, run, a, out);
+    } else if (strcmp(a->format, "jsonl") == 0) {
+        status = export_jsonl(db, run, out);
+    } else {
+        status = export_csv(db, run, a->table, out);
+    }
+    bool is_bad = out && ferror(out);
+    if (out && (out != stdout ? fclose(out) : fflush(out)) != 0) is_bad = true;
+    if (is_bad && status == CLI_EXIT_OK) {
+        cli_error("writing the export failed: %s", strerror(errno));
+        status = CLI_EXIT_IO;
+    }
+    return status;
+}
+
 int cmd_export(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -417,28 +443,5 @@ int cmd_export(int argc, char **argv)
     struct export_args a;
     int status = parse_args(argc, argv, &a);
     if (status != CLI_EXIT_OK) return status;
-    struct an_db *db = NULL;
-    struct an_run run;
-    status = cli_open_run(a.db_path, a.run_id, &db, &run);
-    if (status != CLI_EXIT_OK) return status;
-    FILE *out = a.out_path ? fopen(a.out_path, "w") : stdout;
-    if (!out) {
-        char p[256];
-        cli_error("cannot write %s: %s", cli_safe(a.out_path, p, sizeof p), strerror(errno));
-        status = CLI_EXIT_IO;
-    } else if (strcmp(a.format, "shiviz") == 0) {
-        status = export_shiviz(db, &run, &a, out);
-    } else if (strcmp(a.format, "jsonl") == 0) {
-        status = export_jsonl(db, &run, out);
-    } else {
-        status = export_csv(db, &run, a.table, out);
-    }
-    if (out && (ferror(out) || (out != stdout ? fclose(out) : fflush(out)) != 0) &&
-        status == CLI_EXIT_OK) {
-        cli_error("writing the export failed: %s", strerror(errno));
-        status = CLI_EXIT_IO;
-    }
-    an_run_free(&run);
-    an_db_close(db);
-    return status;
+    return cli_on_run(a.db_path, a.run_id, export_run, &a);
 }

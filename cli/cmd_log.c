@@ -151,8 +151,9 @@ static bool wanted(const struct log_args *a, const struct sim_event *ev, int64_t
     return true;
 }
 
-static int print_log(struct an_db *db, const struct an_run *run, const struct log_args *a)
+static int print_log(struct an_db *db, const struct an_run *run, void *ctx)
 {
+    const struct log_args *a = ctx;
     char err[AN_ERR_BYTES];
     struct an_nodes nodes;
     if (an_nodes_load(db, run->id, &nodes, err, sizeof err) != 0) {
@@ -220,12 +221,5 @@ int cmd_log(int argc, char **argv)
     struct log_args a;
     int status = parse_args(argc, argv, &a);
     if (status != CLI_EXIT_OK) return status;
-    struct an_db *db = NULL;
-    struct an_run run;
-    status = cli_open_run(a.db_path, a.run_id, &db, &run);
-    if (status != CLI_EXIT_OK) return status;
-    status = print_log(db, &run, &a);
-    an_run_free(&run);
-    an_db_close(db);
-    return status;
+    return cli_on_run(a.db_path, a.run_id, print_log, &a);
 }

@@ -150,8 +150,9 @@ static int64_t wall_start_of(const struct an_run *run)
     return wall_start_ns;
 }
 
-static int draw(struct an_db *db, const struct an_run *run, const struct timeline_args *a)
+static int draw(struct an_db *db, const struct an_run *run, void *ctx)
 {
+    const struct timeline_args *a = ctx;
     char err[AN_ERR_BYTES];
     struct an_nodes nodes = {0};
     if (an_nodes_load(db, run->id, &nodes, err, sizeof err) != 0) {
@@ -214,12 +215,5 @@ int cmd_timeline(int argc, char **argv)
     struct timeline_args a;
     int status = parse_args(argc, argv, &a);
     if (status != CLI_EXIT_OK) return status;
-    struct an_db *db = NULL;
-    struct an_run run;
-    status = cli_open_run(a.db_path, a.run_id, &db, &run);
-    if (status != CLI_EXIT_OK) return status;
-    status = draw(db, &run, &a);
-    an_run_free(&run);
-    an_db_close(db);
-    return status;
+    return cli_on_run(a.db_path, a.run_id, draw, &a);
 }

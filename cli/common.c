@@ -266,6 +266,19 @@ int cli_open_run(const char *db_path, uint64_t run_id, struct an_db **db, struct
     return CLI_EXIT_OK;
 }
 
+int cli_on_run(const char *db_path, uint64_t run_id,
+               int (*fn)(struct an_db *db, const struct an_run *run, void *ctx), void *ctx)
+{
+    struct an_db *db = NULL;
+    struct an_run run;
+    int status = cli_open_run(db_path, run_id, &db, &run);
+    if (status != CLI_EXIT_OK) return status;
+    status = fn(db, &run, ctx);
+    an_run_free(&run);
+    an_db_close(db);
+    return status;
+}
+
 const char *cli_scenario_dirs(char *out, size_t out_bytes)
 {
     const char *env = getenv("MURPHY_SCENARIO_PATH");

@@ -185,23 +185,22 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
     fprintf(out, "\nnotes: %" PRIu64 "\n", r->note_count);
 }
 
-int cli_report_run(const char *db_path, uint64_t run_id)
+static int report_run(struct an_db *db, const struct an_run *run, void *ctx)
 {
-    struct an_db *db = NULL;
-    struct an_run run;
-    int status = cli_open_run(db_path, run_id, &db, &run);
-    if (status != CLI_EXIT_OK) return status;
+    (void)ctx;
     struct an_report report;
     char err[AN_ERR_BYTES];
-    if (an_report_build(db, &run, &report, err, sizeof err) == 0) {
-        cli_print_report(stdout, &run, &report);
-    } else {
+    if (an_report_build(db, run, &report, err, sizeof err) != 0) {
         cli_error("%s", err);
-        status = CLI_EXIT_IO;
+        return CLI_EXIT_IO;
     }
-    an_run_free(&run);
-    an_db_close(db);
-    return status;
+    cli_print_report(stdout, run, &report);
+    return CLI_EXIT_OK;
+}
+
+int cli_report_run(const char *db_path, uint64_t run_id)
+{
+    return cli_on_run(db_path, run_id, report_run, NULL);
 }
 
 /* A node's name from the record, made safe for the terminal (into a buffer the caller owns). */
