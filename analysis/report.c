@@ -333,12 +333,12 @@ static int load_idle_faults(sqlite3 *db, const struct an_run *run, struct an_rep
     const char *sql =
         "WITH cuts AS (SELECT arg AS fault, count(*) AS n FROM events WHERE run_id=?1"
         "  AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
-        "  AND kind='drop' AND detail='partition' GROUP BY arg),"
+        "  AND kind='drop' AND detail IN ('partition','degrade') GROUP BY arg),"
         " pauses AS (SELECT obj_id AS fault, sum(arg) AS n FROM events WHERE run_id=?1"
         "  AND (?2 = 0 OR rowid BETWEEN ?2 AND ?3)"
         "  AND kind='resume' GROUP BY obj_id)"
         " SELECT coalesce(f.name, '?'), coalesce(f.action, '?') FROM faults f"
-        " WHERE f.run_id=?1 AND ((f.action IN ('partition','cut') AND"
+        " WHERE f.run_id=?1 AND ((f.action IN ('partition','cut','degrade') AND"
         "  coalesce((SELECT n FROM cuts c WHERE c.fault=f.fault), 0) = 0) OR"
         "  (f.action='pause' AND coalesce((SELECT n FROM pauses p WHERE p.fault=f.fault), 0) = 0))"
         " ORDER BY f.fault";
