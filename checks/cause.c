@@ -15,6 +15,8 @@ static const char *const cause_names[CAUSE_COUNT] = {
     [CAUSE_REQUEST_LOST] = "request lost", [CAUSE_SERVER_CRASHED] = "server crashed",
     [CAUSE_SERVER_PAUSED] = "server paused", [CAUSE_QUEUED] = "queued",
     [CAUSE_REPLY_LOST] = "reply lost",     [CAUSE_REPLY_LATE] = "reply late",
+    [CAUSE_REQUEST_CORRUPTED] = "request corrupted",
+    [CAUSE_REPLY_CORRUPTED] = "reply corrupted",
 };
 
 const char *cause_name(enum cause c) { return (unsigned)c < CAUSE_COUNT ? cause_names[c] : NULL; }
@@ -40,9 +42,18 @@ struct request {
     bool is_delivered;
     uint64_t crash_epoch; /* the server's, when the request was delivered */
     uint64_t pause_epoch;
+    bool is_corrupted;    /* the delivered copy had flipped bits */
     uint64_t reply_id;
     bool is_reply_dropped;
+    bool is_reply_corrupted;
+    bool is_held;         /* its corrupted reply arrived: kept for a timeout (see below) */
 };
+
+/* Requests whose corrupted reply arrived are kept, since a client that checks drops the
+ * reply and times out later; one that does not check never times out, so at most this
+ * many are held; past the bound they are forgotten at once and their timeouts, if any,
+ * go unlabelled. Memory stays bounded whatever the run's length. */
+#define HELD_MAX 4096u
 
 struct cause_oracle {
     cause_label_fn on_label;
@@ -52,6 +63,7 @@ struct cause_oracle {
     struct sim_u64map requests; /* request msg id -> struct request */
     struct sim_u64map replies;  /* reply msg id -> request msg id (as a pointer-sized int) */
     uint64_t counts[CAUSE_COUNT];
+    uint32_t held_count;
 };
 
 struct cause_oracle *cause_oracle_create(cause_label_fn on_label, void *ctx)
@@ -106,10 +118,12 @@ static enum cause classify(struct cause_oracle *o, const struct request *r)
         return CAUSE_QUEUED;
     }
     if (!r->reply_id) {
+        if (r->is_corrupted) return CAUSE_REQUEST_CORRUPTED;
         if (server->is_crashed || server->crash_epoch > r->crash_epoch) return CAUSE_SERVER_CRASHED;
         if (server->is_paused || server->pause_epoch > r->pause_epoch) return CAUSE_SERVER_PAUSED;
         return CAUSE_QUEUED;
     }
+    if (r->is_reply_corrupted) return CAUSE_REPLY_CORRUPTED;
     return r->is_reply_dropped ? CAUSE_REPLY_LOST : CAUSE_REPLY_LATE;
 }
 
@@ -117,6 +131,7 @@ static void forget(struct cause_oracle *o, uint64_t request_id)
 {
     struct request *r = sim_u64map_take(&o->requests, request_id);
     if (!r) return;
+    if (r->is_held) o->held_count--;
     if (r->reply_id) sim_u64map_take(&o->replies, r->reply_id);
     free(r);
 }
@@ -150,6 +165,20 @@ static void on_drop(struct cause_oracle *o, const struct sim_event *ev)
     if (r) r->is_reply_dropped = true;
 }
 
+/* A CORRUPT event comes before the delivery of the copy whose bits were flipped. */
+static void on_corrupt(struct cause_oracle *o, const struct sim_event *ev)
+{
+    struct request *r = sim_u64map_get(&o->requests, ev->obj);
+    if (r) {
+        r->is_corrupted = true;
+        return;
+    }
+    uintptr_t request_id = (uintptr_t)sim_u64map_get(&o->replies, ev->obj);
+    if (!request_id) return;
+    r = sim_u64map_get(&o->requests, request_id);
+    if (r) r->is_reply_corrupted = true;
+}
+
 static void on_deliver(struct cause_oracle *o, const struct sim_event *ev)
 {
     struct request *r = sim_u64map_get(&o->requests, ev->obj);
@@ -162,7 +191,16 @@ static void on_deliver(struct cause_oracle *o, const struct sim_event *ev)
         return;
     }
     uintptr_t request_id = (uintptr_t)sim_u64map_get(&o->replies, ev->obj);
-    if (request_id) forget(o, request_id); /* answered in time: nothing to explain */
+    if (!request_id) return;
+    r = sim_u64map_get(&o->requests, request_id);
+    /* answered in time: nothing to explain; unless the answer came corrupted, which a
+       client that checks drops, so a timeout may still follow */
+    if (r && r->is_reply_corrupted && !r->is_held && o->held_count < HELD_MAX) {
+        r->is_held = true;
+        o->held_count++;
+    } else if (r && !r->is_held) {
+        forget(o, request_id);
+    }
 }
 
 void cause_oracle_event(struct cause_oracle *o, const struct sim_event *ev)
@@ -171,6 +209,7 @@ void cause_oracle_event(struct cause_oracle *o, const struct sim_event *ev)
     case SIM_EV_SEND: on_send(o, ev); break;
     case SIM_EV_DROP: on_drop(o, ev); break;
     case SIM_EV_DELIVER: on_deliver(o, ev); break;
+    case SIM_EV_CORRUPT: on_corrupt(o, ev); break;
     case SIM_EV_CRASH: {
         struct node_truth *t = truth(o, ev->node);
         t->is_crashed = true;

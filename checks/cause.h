@@ -7,11 +7,15 @@
  * request's path, in this order of precedence (the path order):
  *   1. request lost     - dropped by the network (loss, a cut, a full sender queue) or by
  *                          the server's full inbox
+ *   1b. request corrupted - it arrived with flipped bits (the server, checking, dropped it)
+ *                          and no reply came
  *   2. server crashed   - the server was down when it arrived, or crashed before replying
  *   3. server paused    - the server was paused when it arrived or before replying
  *   4. queued           - still waiting: in flight, in a sender queue, or in a busy
  *                          server's inbox or service
  *   5. reply lost       - the server replied and the network dropped the reply
+ *   5b. reply corrupted - the reply arrived with flipped bits (the client, checking,
+ *                          dropped it)
  *   6. reply late       - the reply was still on its way when the client gave up
  * It reads only the event stream, so it gives the same labels live and over a recorded
  * run. Memory: one small entry per request not yet answered or timed out. */
@@ -30,6 +34,8 @@ enum cause {
     CAUSE_QUEUED,
     CAUSE_REPLY_LOST,
     CAUSE_REPLY_LATE,
+    CAUSE_REQUEST_CORRUPTED, /* appended: earlier records keep their numbers */
+    CAUSE_REPLY_CORRUPTED,
     CAUSE_COUNT
 };
 

@@ -140,6 +140,50 @@ Test(cause, reply_lost_or_late)
     cause_oracle_destroy(f->oracle);
 }
 
+/* A corrupted copy arrives and a server (or client) that checks drops it: the timeout is
+ * the corruption's, not "queued" or "reply late". */
+Test(cause, corrupted_request_or_reply)
+{
+    struct feed *f = start();
+    request(f, 1);
+    ev(f, SIM_EV_CORRUPT, CLIENT, SERVER, 0, 1, 0);
+    deliver_request(f, 1);
+    cr_assert_eq(timeout(f, 1), CAUSE_REQUEST_CORRUPTED);
+    /* the corruption came first, the crash after: the path's first fault wins */
+    request(f, 3);
+    ev(f, SIM_EV_CORRUPT, CLIENT, SERVER, 0, 3, 0);
+    deliver_request(f, 3);
+    ev(f, SIM_EV_CRASH, SERVER, SIM_NODE_NONE, 0, 0, 0);
+    cr_assert_eq(timeout(f, 3), CAUSE_REQUEST_CORRUPTED);
+    ev(f, SIM_EV_RESTART, SERVER, SIM_NODE_NONE, 0, 0, 0);
+    /* a reply that arrives corrupted: held, and the client's timeout is labelled */
+    request(f, 5);
+    deliver_request(f, 5);
+    reply(f, 6, 5);
+    ev(f, SIM_EV_CORRUPT, SERVER, CLIENT, 0, 6, 5);
+    ev(f, SIM_EV_DELIVER, CLIENT, SERVER, MURPHY_CLASS_REPLY, 6, 5);
+    cr_assert_eq(cause_oracle_tracked(f->oracle), 1, "held for the timeout that may follow");
+    cr_assert_eq(timeout(f, 5), CAUSE_REPLY_CORRUPTED);
+    cr_assert_eq(cause_oracle_tracked(f->oracle), 0);
+    cause_oracle_destroy(f->oracle);
+}
+
+/* A client that accepts corrupted replies never times out: the held requests stay
+ * bounded however many there are. */
+Test(cause, held_requests_are_bounded)
+{
+    struct feed *f = start();
+    for (uint64_t id = 1; id <= 20000; id += 2) {
+        request(f, id);
+        deliver_request(f, id);
+        reply(f, id + 1, id);
+        ev(f, SIM_EV_CORRUPT, SERVER, CLIENT, 0, id + 1, id);
+        ev(f, SIM_EV_DELIVER, CLIENT, SERVER, MURPHY_CLASS_REPLY, id + 1, id);
+    }
+    cr_assert_eq(cause_oracle_tracked(f->oracle), 4096);
+    cause_oracle_destroy(f->oracle);
+}
+
 Test(cause, the_first_fault_on_the_path_wins)
 {
     struct feed *f = start();
