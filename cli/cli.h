@@ -47,8 +47,9 @@ void cli_catch_signals(void);
 
 /* Text from a record (or any untrusted source) made safe for a terminal: valid UTF-8 (any
  * language) passes; control bytes, DEL, C1 controls (U+0080..U+009F, and the bare bytes
- * 0x80-0x9f: CSI on 8-bit terminals) and every byte of broken UTF-8 become \xNN; cut with
- * "..." to fit out. NULL reads "?". Returns out. */
+ * 0x80-0x9f: CSI on 8-bit terminals), bidirectional overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069) and every byte of broken UTF-8 become \xNN; cut with "..." to fit out.
+ * NULL reads "?". Returns out. */
 const char *cli_safe(const char *s, char *out, size_t out_bytes);
 /* The same, streamed to out without a length limit (NULL prints nothing). */
 void cli_print_safe(FILE *out, const char *s);

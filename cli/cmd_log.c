@@ -15,7 +15,9 @@ static const char usage[] =
     "\n"
     "Prints the events of a recorded run (the newest unless --run), one per line: true\n"
     "time, seq, node, kind and what happened. Timeouts carry the oracle's true cause,\n"
-    "claims the name a model gave them.\n"
+    "claims the name a model gave them, operations their f, key and value (at the invoke)\n"
+    "and their result (at the completion), cut to 160 characters. Control bytes and broken\n"
+    "UTF-8 in any text print as \\xNN.\n"
     "  --node NAME   only events of this node (as actor or peer)\n"
     "  --kind KIND   only this kind: send deliver drop duplicate corrupt enqueue timer\n"
     "                timer_set timer_cancel work work_done fault crash restart pause resume\n"
@@ -100,10 +102,24 @@ struct attached {
     bool has_row;
 };
 
+/* A text column cut to its first 160 characters, with its size in bytes when cut: a
+ * 100 kB value in the record is one readable line in the log, not 100 kB of it. */
+#define CUT_TEXT_SQL(col)                                                                  \
+    "CASE WHEN " col " IS NULL THEN '-' WHEN length(CAST(" col " AS BLOB)) > 160 THEN"      \
+    " '\"' || substr(" col ", 1, 160) || '\"... (' || length(CAST(" col " AS BLOB)) ||"      \
+    " ' bytes)' ELSE '\"' || " col " || '\"' END"
+
+/* Annotations and violations at their event; an operation's f, key and value at its
+ * invoke and its result at its completion (values are client input: they are printed,
+ * like every text here, through cli_print_safe). */
 #define ATTACHED_TEXTS_SQL                                                                 \
     "SELECT seq, kind, text, source, position FROM (SELECT seq, kind, text, 0 AS source,"  \
     " rowid AS position FROM annotations WHERE run_id=?1 UNION ALL SELECT seq,"            \
-    " 'violation', text, 1, rowid FROM violations WHERE run_id=?1)"
+    " 'violation', text, 1, rowid FROM violations WHERE run_id=?1 UNION ALL SELECT"        \
+    " invoke_seq, f, 'key ' || " CUT_TEXT_SQL("key") " || ' value ' || "                    \
+    CUT_TEXT_SQL("value") ", 2, rowid FROM ops WHERE run_id=?1 UNION ALL SELECT"           \
+    " complete_seq, 'result', " CUT_TEXT_SQL("result") ", 3, rowid FROM ops WHERE"         \
+    " run_id=?1 AND complete_seq IS NOT NULL)"
 
 static void attached_open(struct attached *a, sqlite3 *db, const struct an_run *run,
                           enum an_event_order order)

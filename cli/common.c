@@ -35,8 +35,8 @@ void cli_catch_signals(void)
 bool cli_is_unsafe_byte(unsigned char c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
 
 /* The length of the valid UTF-8 sequence at p (2..4), or 0: overlong forms, surrogates,
- * code points past U+10FFFF and C1 controls (U+0080..U+009F, which a terminal obeys)
- * are not valid here. */
+ * code points past U+10FFFF, C1 controls (U+0080..U+009F, which a terminal obeys) and
+ * bidirectional controls (U+202A..U+202E, U+2066..U+2069) are not printable here. */
 static size_t utf8_printable_length(const unsigned char *p)
 {
     size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
@@ -49,6 +49,9 @@ static size_t utf8_printable_length(const unsigned char *p)
     static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
     if (cp <= 0x9f) return 0;
+    /* bidirectional overrides and isolates reorder what follows them on the screen, so
+     * that a text can read as something else (CVE-2021-42574, "Trojan Source") */
+    if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) return 0;
     return len;
 }
 

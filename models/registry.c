@@ -30,6 +30,8 @@ static const struct murphy_model *const builtin[] = {
     &models_elect_writer,
     &models_term_store,
     &models_member_node,
+    &models_kv_service,
+    &models_hostile_client,
 };
 
 static const struct murphy_model_set builtin_set = {
