@@ -253,7 +253,7 @@ Test(linearizability, unobserved_indeterminate_writes_cost_nothing)
         add(&h, 0, W, "x", "a", 1, 2);
         add(&h, 0, W, "x", "b", 3, 4);
         for (int i = 0; i < 40; i++) {
-            char v[16];
+            char v[32];
             snprintf(v, sizeof v, "lost-%d", i);
             add(&h, 10 + i, W, "x", v, 5 + (uint64_t)i, 0); /* info: never completed */
         }
