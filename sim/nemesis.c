@@ -49,13 +49,14 @@ static void set_add(struct sim_node_set *set, uint32_t node)
 }
 
 /* Splits the nemesis's nodes in two: a minority of 1 .. n/2 nodes drawn at random (the
- * interesting side: it cannot form a majority), and the rest. With at most
- * SIM_NEMESIS_NODES_MAX = 2 * SIM_FAULT_SIDE_RANGES_MAX nodes, each side fits its ranges. */
+ * interesting side: it cannot form a majority), and the rest. The nodes need not be
+ * contiguous (replicas with clients between them), so a side may need a range per node:
+ * with at most SIM_NEMESIS_NODES_MAX <= SIM_FAULT_SIDE_RANGES_MAX nodes it always fits. */
 static void draw_split(const struct sim_nemesis_cfg *nem, gsl_rng *rng,
                        struct sim_node_set *minority, struct sim_node_set *rest)
 {
-    _Static_assert(SIM_NEMESIS_NODES_MAX <= 2 * SIM_FAULT_SIDE_RANGES_MAX,
-                   "a side of a split of the nemesis's nodes fits a fault side");
+    _Static_assert(SIM_NEMESIS_NODES_MAX <= SIM_FAULT_SIDE_RANGES_MAX,
+                   "any side of a split of the nemesis's nodes fits a fault side");
     uint32_t n = nem->node_count;
     SIM_ASSERT(n >= 2);
     uint32_t size = 1 + (uint32_t)sim_rng_below(rng, n / 2);

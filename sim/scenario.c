@@ -708,6 +708,9 @@ static int parse_node_list(struct loader *ld, const struct sim_ini_entry *e, con
     struct sim_node_range found[SIM_FAULT_TEXT_BYTES / 2];
     size_t found_count = 0;
     char buf[SIM_FAULT_TEXT_BYTES];
+    if (strlen(word) >= sizeof buf)
+        return entry_error(ld, e, "has a node list longer than %zu bytes; use groups",
+                           sizeof buf - 1);
     snprintf(buf, sizeof buf, "%s", word);
     char *rest = buf;
     for (;;) {
@@ -765,6 +768,12 @@ static struct sim_fault *add_fault(struct loader *ld, const struct sim_ini_entry
     return f;
 }
 
+/* Why add_fault returned NULL (its diagnostic is set): the bound, or memory. */
+static int add_fault_error(const struct loader *ld)
+{
+    return ld->scn->fault_count >= SIM_FAULTS_MAX ? SIM_ELIMIT : SIM_ENOMEM;
+}
+
 static int time_word(struct loader *ld, const struct sim_ini_entry *e, const char *word,
                      int64_t *ns)
 {
@@ -781,7 +790,7 @@ static int add_undo(struct loader *ld, const struct sim_ini_entry *e, size_t *ca
                     uint32_t source, int64_t after_ns)
 {
     struct sim_fault *f = add_fault(ld, e, cap);
-    if (!f) return ld->diag->line ? SIM_EINPUT : SIM_ENOMEM;
+    if (!f) return add_fault_error(ld);
     const struct sim_fault *src = &ld->scn->faults[source];
     bool is_crash = src->action == SIM_FAULT_CRASH;
     f->action = is_crash ? SIM_FAULT_RESTART : SIM_FAULT_HEAL;
@@ -842,7 +851,7 @@ static int load_flap(struct loader *ld, const struct sim_ini_entry *e, char **w,
         int64_t next_ns = ld->scn->faults[cut].at_ns + 2 * period_ns;
         if (next_ns >= until_ns) return 0;
         struct sim_fault *f = add_fault(ld, e, cap);
-        if (!f) return SIM_ELIMIT;
+        if (!f) return add_fault_error(ld);
         *f = proto;
         f->at_ns = next_ns;
         char at[32];
@@ -889,7 +898,7 @@ static int load_fault(struct loader *ld, const struct sim_ini_entry *e, size_t *
     int n = sim_split_words(buf, w, FAULT_WORDS_MAX);
     if (n < 3 || strcmp(w[0], "at") != 0) return entry_error(ld, e, "%s", fault_usage);
     struct sim_fault *f = add_fault(ld, e, cap);
-    if (!f) return SIM_ELIMIT;
+    if (!f) return add_fault_error(ld);
     uint32_t index = ld->scn->fault_count - 1;
     if (time_word(ld, e, w[1], &f->at_ns) != 0) return SIM_EINPUT;
     const char *action = w[2];

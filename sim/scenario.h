@@ -138,7 +138,7 @@ struct sim_link_rule {
 /* The nodes of one side of a fault: a comma list of refs ("node.0,node.3"), kept as
  * ranges sorted by first node, disjoint and not adjacent (merged), so that one node
  * appears once whatever the list repeats. */
-#define SIM_FAULT_SIDE_RANGES_MAX 8u
+#define SIM_FAULT_SIDE_RANGES_MAX 16u
 struct sim_node_set {
     uint32_t range_count;
     struct sim_node_range ranges[SIM_FAULT_SIDE_RANGES_MAX];
@@ -168,7 +168,7 @@ enum sim_nemesis_kind {
     SIM_NEMESIS_PARTITION, SIM_NEMESIS_CUT, SIM_NEMESIS_PAUSE, SIM_NEMESIS_CRASH,
     SIM_NEMESIS_STEP, SIM_NEMESIS_LOSS, SIM_NEMESIS_KIND_COUNT
 };
-#define SIM_NEMESIS_NODES_MAX 16u  /* a random split keeps each side within its ranges */
+#define SIM_NEMESIS_NODES_MAX 16u  /* any split of them fits a fault side (one range a node) */
 #define SIM_NEMESIS_WEIGHT_MAX 1000000
 
 struct sim_nemesis_cfg {
