@@ -130,6 +130,15 @@ int sim_nemesis_draw(const struct sim_scenario *scn, gsl_rng *rng,
 {
     const struct sim_nemesis_cfg *nem = &scn->nemesis;
     if (!nem->is_on) return SIM_OK;
+    /* Drawn faults are named nemesis.K: a listed one of that form would share a name with
+       one (two unrelated faults, a heal that ends both). Listing them is what one does
+       after taking the [nemesis] section out (shrink does), not beside it. */
+    for (uint32_t i = 0; i < scn->fault_count; i++)
+        if (strncmp(scn->faults[i].name, "nemesis.", 8) == 0)
+            return sim_diag_set(diag, SIM_EINPUT, scn->path, scn->faults[i].line, 0,
+                                "fault '%s': names nemesis.K belong to the faults [nemesis]"
+                                " draws; rename it, or remove [nemesis] to list drawn faults",
+                                scn->faults[i].name);
     int64_t at_ns = nem->start_ns;
     for (uint32_t k = 1;; k++) {
         int64_t gap_ns = sim_dist_sample_ns(&nem->every, rng, NULL);

@@ -171,3 +171,20 @@ Test(chaos, the_failing_seed_shrinks_to_a_few_faults_of_the_same_kind)
     db_close(h);
     assert_replay_identical(db, &small);
 }
+
+/* A listed fault named like a drawn one beside [nemesis] would be two unrelated faults
+ * under one name (a heal ending both, a shrink rebuilding one): refused, with its line. */
+Test(chaos, a_listed_fault_may_not_take_a_drawn_name)
+{
+    static const char text[] = "[scenario]\nduration = 2s\n"
+                               "[node.n]\nmodel = elect_node\ncount = 3\npeers = n\n"
+                               "[nemesis]\nevery = constant 500ms\nkinds = pause\n"
+                               "pause_for = constant 10ms\n"
+                               "[faults]\nnemesis.1 = at 1s pause n.0 for 10ms\n";
+    write_file(tmp_path("coll.ini"), text, sizeof text - 1);
+    struct spawn_result r;
+    murphy(&r, "run", tmp_path("coll.ini"), "--no-db", NULL);
+    assert_exit(&r, 2);
+    cr_assert(strstr(r.err, "coll.ini:12: error: fault 'nemesis.1'"), "%s", r.err);
+    spawn_result_free(&r);
+}
