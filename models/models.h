@@ -32,6 +32,7 @@ extern const struct murphy_model models_quorum_client;
 extern const struct murphy_model models_elect_writer;
 extern const struct murphy_model models_term_store;
 extern const struct murphy_model models_member_node;
+extern const struct murphy_model models_om_general;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

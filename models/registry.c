@@ -30,6 +30,7 @@ static const struct murphy_model *const builtin[] = {
     &models_elect_writer,
     &models_term_store,
     &models_member_node,
+    &models_om_general,
 };
 
 static const struct murphy_model_set builtin_set = {
