@@ -31,6 +31,8 @@ struct om_oracle_state {
     uint64_t order_seq;
     bool is_agreement_broken, is_validity_broken;
     uint64_t decisions, sends, rejects, rejects_checksum, corrupted, traitors;
+    uint64_t last_corrupted_msg; /* a link's flip and an attacker's on one message (their
+                                    events are adjacent) count as one corrupted message */
     struct sim_event last;      /* where an end-of-run violation is reported */
 };
 
@@ -140,9 +142,11 @@ static void om_on_event(void *self, const struct sim_event *ev,
     switch (ev->kind) {
     case SIM_EV_FAULT: on_fault(o, ev); return;
     case SIM_EV_SEND: o->sends++; return;
-    case SIM_EV_CORRUPT: o->corrupted++; return;
+    case SIM_EV_CORRUPT:
     case SIM_EV_ATTACK:
-        if (ev->aux == SIM_ATTACK_CORRUPT) o->corrupted++;
+        if (ev->kind == SIM_EV_ATTACK && ev->aux != SIM_ATTACK_CORRUPT) return;
+        if (ev->obj != o->last_corrupted_msg) o->corrupted++;
+        o->last_corrupted_msg = ev->obj;
         return;
     case SIM_EV_CLAIM: break;
     default: return;

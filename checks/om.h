@@ -21,8 +21,8 @@
  * decisions), om.agreement and om.validity (1 held, 0 broken; validity is 1 with a
  * traitor commander, where it says nothing), om.sends (every SEND of the run), om.rejects
  * (om.reject claims of loyal generals), om.rejects_checksum (of those, reason 2),
- * om.corrupted (messages the record says were corrupted: link `corrupt` and `attack`
- * corruptions), om.traitors.
+ * om.corrupted (messages the record says were corrupted: by link `corrupt`, an `attack`
+ * corruption, or both; one message counted once), om.traitors.
  *
  * Memory: a record per node. */
 #ifndef CHECKS_OM_H

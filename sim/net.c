@@ -355,8 +355,12 @@ static void attack_event(struct sim_world *world, const struct sim_link *l,
 
 /* The attacker sees one message launched in slot (arriving at arrive_ns) and may corrupt
  * it, forge one beside it or replay an earlier one of the link; which of its kinds it
- * uses is drawn. Draws the same pattern (a chance, a 64-bit draw) for every message. */
-static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, int64_t arrive_ns)
+ * uses is drawn. Draws the same pattern (a chance, a 64-bit draw) for every message.
+ * link_flip is the bit the link's own corruption flipped in this copy (offset * 8 + bit),
+ * or -1: the attacker flips another, so that two corruptions never cancel out and a
+ * corrupted message always arrives different from what was sent. */
+static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, int64_t arrive_ns,
+                   int64_t link_flip)
 {
     gsl_rng *rng = attack_stream(world, l);
     bool acts = sim_rng_chance_ppb(rng, l->cfg.attack_ppb);
@@ -369,9 +373,11 @@ static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, i
     SIM_ASSERT(kind_count > 0);
     enum sim_attack_kind kind = (enum sim_attack_kind)kinds[d % kind_count];
     char text[160];
+    size_t offset = m->payload_bytes ? (size_t)((d >> 8) % m->payload_bytes) : 0;
+    unsigned bit = (unsigned)((d >> 40) & 7u);
+    if ((int64_t)(offset * 8 + bit) == link_flip) bit = (bit + 1) & 7u;
     if (acts && kind == SIM_ATTACK_CORRUPT && m->payload_bytes) {
-        size_t offset = (size_t)((d >> 8) % m->payload_bytes);
-        m->payload[offset] ^= (unsigned char)(1u << ((d >> 40) & 7u));
+        m->payload[offset] ^= (unsigned char)(1u << bit);
         snprintf(text, sizeof text, "corrupt: byte %zu of msg %" PRIu64 " flipped in transit",
                  offset, m->msg_id);
         attack_event(world, l, kind, m->msg_id, truth_hash, text);
@@ -395,14 +401,12 @@ static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, i
                      XXH3_64bits(l->last.payload, l->last.payload_bytes), text);
     }
     if (l->cfg.attack_mask & (1u << SIM_ATTACK_REPLAY)) {
-        /* the attacker keeps what it saw, true bytes (m may be corrupted: copy first) */
+        /* the attacker keeps what it saw on the wire, before its own flip */
         if (sim__byz_keep(&l->last, m->msg_id, m->traffic_class, m->payload,
                           m->payload_bytes) != 0) world->is_out_of_memory = true;
         else l->has_last = true;
-        if (acts && kind == SIM_ATTACK_CORRUPT && m->payload_bytes) {
-            size_t offset = (size_t)((d >> 8) % m->payload_bytes);
-            l->last.payload[offset] ^= (unsigned char)(1u << ((d >> 40) & 7u));
-        }
+        if (acts && kind == SIM_ATTACK_CORRUPT && m->payload_bytes)
+            l->last.payload[offset] ^= (unsigned char)(1u << bit); /* its flip undone */
     }
 }
 
@@ -471,10 +475,12 @@ static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t targ
     int64_t arrive_ns = depart_ns + d.delay_ns[0] + extra_ns;
     uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
                                 bytes, arrive_ns, is_daemon);
+    int64_t link_flip = -1;
     if (d.is_corrupted && bytes) {
         /* flip one bit of this copy; the duplicate, if any, stays intact */
         size_t offset = (size_t)(d.corrupt_bits % bytes);
         unsigned bit = (unsigned)((d.corrupt_bits >> 32) & 7u);
+        link_flip = (int64_t)(offset * 8 + bit);
         sim__emit(world, SIM_EV_CORRUPT, source, target, 0, id, reply_to, (int64_t)offset, NULL);
         world->msgs[slot].payload[offset] ^= (unsigned char)(1u << bit);
     }
@@ -484,7 +490,7 @@ static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t targ
                     depart_ns + d.delay_ns[1] + extra_ns, is_daemon);
     }
     if (l->cfg.attack_mask && l->cfg.attack_ppb > 0 && !is_daemon)
-        attack(world, l, slot, arrive_ns);
+        attack(world, l, slot, arrive_ns, link_flip);
     return id;
 }
 
