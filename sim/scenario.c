@@ -687,10 +687,12 @@ static const char *const fault_usage =
     "'at TIME degrade A -> B loss RATIO [for D]' (or A <-> B), 'at TIME heal [FAULT]', "
     "'at TIME crash NODES [for D]', 'at TIME restart NODES', 'at TIME pause NODES for D', "
     "'at TIME step NODES by D' (D may be negative), 'at TIME drift NODES to RATE' (e.g. "
-    "200ppm) or 'at TIME flap A / B every D until TIME'; A, B and NODES are refs (group, "
+    "200ppm), 'at TIME flap A / B every D until TIME' or 'at TIME byzantine NODES "
+    "POLICY[,POLICY...] [ratio R] [to NODES] [extra D] [copies N]' (policies: alter, "
+    "corrupt, drop, delay, duplicate, replay, flood); A, B and NODES are refs (group, "
     "GROUP.INDEX or *) or comma lists of them (node.0,node.3)";
 
-#define FAULT_WORDS_MAX 12
+#define FAULT_WORDS_MAX 16
 
 /* Fault names are keys, and may hold '.' (the nemesis names its faults nemesis.1, ...). */
 static bool is_fault_name(const char *s)
