@@ -12,7 +12,8 @@
  *  - a checksum does not stop a liar: `alter` lies carry a valid checksum and are all
  *    accepted (no rejection), while `corrupt` lies are all rejected;
  *  - determinism: the same hash in two processes, and `murphy replay` identical, for a
- *    liar of every policy at once and for a link attacker of every kind;
+ *    liar of every policy at once and for a link attacker of every kind; the lies metrics
+ *    read back from the record equal the live ones; `report` has the lies section;
  *  - a scenario asking `alter` of a model without the hook is refused (exit 2, file:line). */
 #include <criterion/criterion.h>
 
@@ -291,6 +292,9 @@ Test(byzantine, lies_and_attacks_are_deterministic_and_replay, .timeout = 120)
     db_close(db);
     assert_replay_identical(db_path, &rec);
     assert_replay_identical(db_path, &rec2);
+    /* the lies accumulator read back from the record gives what it gave live */
+    assert_metrics_replay_equal_live(db_path, rec.run_id);
+    assert_metrics_replay_equal_live(db_path, rec2.run_id);
     struct spawn_result r;
     murphy(&r, "report", db_path, "--run", "1", NULL);
     assert_exit(&r, 0);
