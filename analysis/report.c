@@ -376,7 +376,8 @@ static int load_lies(sqlite3 *db, const struct an_run *run, const struct an_node
         copy_text(s, 0, kind, sizeof kind);
         node_label(nodes, sqlite3_column_int64(s, 1), node, sizeof node);
         copy_text(s, 2, detail, sizeof detail);
-        if (strcmp(kind, "lie") == 0) snprintf(c->name, sizeof c->name, "%.28s %.16s", node, detail);
+        if (strcmp(kind, "lie") == 0)
+            snprintf(c->name, sizeof c->name, "%.28s %.16s", node, detail);
         else snprintf(c->name, sizeof c->name, "attack from %.20s: %.10s", node, detail);
         c->count = (uint64_t)sqlite3_column_int64(s, 3);
     }

@@ -387,7 +387,8 @@ static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, i
                                       m->traffic_class, m->payload, m->payload_bytes, arrive_ns,
                                       false);
         struct sim_msg *f = &world->msgs[forged];
-        for (size_t i = 0; i < f->payload_bytes; i++) f->payload[i] = (unsigned char)sim_rng_u64(rng);
+        for (size_t i = 0; i < f->payload_bytes; i++)
+            f->payload[i] = (unsigned char)sim_rng_u64(rng);
         snprintf(text, sizeof text, "forge: msg %" PRIu64 " of %zu random bytes, as if from "
                  "the source", id, f->payload_bytes);
         attack_event(world, l, kind, id, 0, text);
