@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "acc_detector.h"
+#include "acc_lies.h"
 #include "acc_ops.h"
 #include "acc_queue.h"
 
@@ -13,6 +14,7 @@ static const struct an_acc_def *const acc_defs[] = {
     &an_acc_ops,
     &an_acc_detector,
     &an_acc_queue,
+    &an_acc_lies,
 };
 #define ACC_DEF_COUNT (sizeof acc_defs / sizeof acc_defs[0])
 

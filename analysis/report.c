@@ -359,6 +359,31 @@ static int load_idle_faults(sqlite3 *db, const struct an_run *run, struct an_rep
     return 0;
 }
 
+static int load_lies(sqlite3 *db, const struct an_run *run, const struct an_nodes *nodes,
+                     struct an_report *r, char *err, size_t err_bytes)
+{
+    sqlite3_stmt *s;
+    const char *sql =
+        "SELECT kind, node, detail, count(*) FROM " RUN_EVENTS
+        " AND kind IN ('lie','attack') GROUP BY kind, node, detail"
+        " ORDER BY kind DESC, node, detail";
+    if (prepare(db, sql, run, &s, err, err_bytes) != 0) return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (r->lie_total++ >= AN_REPORT_ROWS_MAX) continue;
+        struct an_count *c = &r->lies[r->lie_count++];
+        char node[64], kind[16], detail[24];
+        copy_text(s, 0, kind, sizeof kind);
+        node_label(nodes, sqlite3_column_int64(s, 1), node, sizeof node);
+        copy_text(s, 2, detail, sizeof detail);
+        if (strcmp(kind, "lie") == 0)
+            snprintf(c->name, sizeof c->name, "%.28s %.16s", node, detail);
+        else snprintf(c->name, sizeof c->name, "attack from %.20s: %.10s", node, detail);
+        c->count = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+    return finish_rows(db, s, rc, "lies", err, err_bytes);
+}
+
 int an_report_build(struct an_db *db, const struct an_run *run, struct an_report *report,
                     char *err, size_t err_bytes)
 {
@@ -375,6 +400,7 @@ int an_report_build(struct an_db *db, const struct an_run *run, struct an_report
     int rc = load_clocks(h, run, &nodes, report, err, err_bytes);
     if (rc == 0) rc = load_clock_points(h, run, report, err, err_bytes);
     if (rc == 0) rc = load_pauses(h, run, &nodes, report, err, err_bytes);
+    if (rc == 0) rc = load_lies(h, run, &nodes, report, err, err_bytes);
     an_nodes_free(&nodes);
     if (rc != 0) return -1;
     return load_violations(h, run, report, err, err_bytes);

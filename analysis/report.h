@@ -90,6 +90,10 @@ struct an_report {
     size_t clock_count, clock_total;
     struct an_pause_row pauses[AN_REPORT_ROWS_MAX]; /* nodes that paused, by index */
     size_t pause_count, pause_total;
+    /* lies (LIE events) per Byzantine node and policy ("general.2 alter"), then attacks
+       (ATTACK events) per link source and kind ("attack from node.0: corrupt") */
+    struct an_count lies[AN_REPORT_ROWS_MAX];
+    size_t lie_count, lie_total;
     struct an_violation_row violations[AN_REPORT_VIOLATIONS_LISTED]; /* the first, by seq */
     size_t violation_listed;
 };

@@ -13,6 +13,7 @@
 #include "lease.h"
 #include "lww.h"
 #include "names.h"
+#include "om.h"
 #include "sim/assert.h"
 #include "stamps.h"
 #include "timing.h"
@@ -27,6 +28,7 @@ static const struct oracle_def *const oracle_defs[] = {
     &oracle_detector,
     &oracle_elect,
     &oracle_fence,
+    &oracle_om,
 };
 #define ORACLE_DEF_COUNT (sizeof oracle_defs / sizeof oracle_defs[0])
 

@@ -122,6 +122,19 @@ static void print_pauses(FILE *out, const struct an_report *r)
     print_more(out, r->pause_count, r->pause_total, "nodes");
 }
 
+/* What Byzantine nodes and link attackers did; `murphy log --kind lie` has each with
+ * the truth beside it. */
+static void print_lies(FILE *out, const struct an_report *r)
+{
+    char a[256];
+    if (!r->lie_total) return;
+    fprintf(out, "\nlies (per node and policy; murphy log --kind lie shows each with the truth)\n");
+    for (size_t i = 0; i < r->lie_count; i++)
+        fprintf(out, "  %-40s %8" PRIu64 "\n", cli_safe(r->lies[i].name, a, sizeof a),
+                r->lies[i].count);
+    print_more(out, r->lie_count, r->lie_total, "rows");
+}
+
 static void print_violations(FILE *out, const struct an_report *r)
 {
     char a[64];
@@ -181,6 +194,7 @@ void cli_print_report(FILE *out, const struct an_run *run, const struct an_repor
     print_metrics(out, r);
     print_clocks(out, r);
     print_pauses(out, r);
+    print_lies(out, r);
     print_violations(out, r);
     fprintf(out, "\nnotes: %" PRIu64 "\n", r->note_count);
 }

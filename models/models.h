@@ -34,6 +34,7 @@ extern const struct murphy_model models_term_store;
 extern const struct murphy_model models_member_node;
 extern const struct murphy_model models_kv_service;
 extern const struct murphy_model models_hostile_client;
+extern const struct murphy_model models_om_general;
 
 /* Every in-tree model; the set is static and const. */
 const struct murphy_model_set *models_builtin(void);

@@ -32,6 +32,7 @@ static const struct murphy_model *const builtin[] = {
     &models_member_node,
     &models_kv_service,
     &models_hostile_client,
+    &models_om_general,
 };
 
 static const struct murphy_model_set builtin_set = {

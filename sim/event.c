@@ -26,7 +26,20 @@ static const char *const kind_names[SIM_EV_KIND_COUNT] = {
     [SIM_EV_CLOCK_RATE] = "clock_rate", [SIM_EV_CLOCK_SYNC] = "clock_sync",
     [SIM_EV_CLOCK_SAMPLE] = "clock_sample", [SIM_EV_CLAIM] = "claim",
     [SIM_EV_PAUSE_NOTICE] = "pause_notice", [SIM_EV_SUSPECT] = "suspect",
-    [SIM_EV_TRUST] = "trust",
+    [SIM_EV_TRUST] = "trust",         [SIM_EV_LIE] = "lie",
+    [SIM_EV_ATTACK] = "attack",
+};
+
+static const char *const byz_policy_names[SIM_BYZ_POLICY_COUNT] = {
+    [SIM_BYZ_ALTER] = "alter",         [SIM_BYZ_CORRUPT] = "corrupt",
+    [SIM_BYZ_DROP] = "drop",           [SIM_BYZ_DELAY] = "delay",
+    [SIM_BYZ_DUPLICATE] = "duplicate", [SIM_BYZ_REPLAY] = "replay",
+    [SIM_BYZ_FLOOD] = "flood",
+};
+
+static const char *const attack_names[SIM_ATTACK_KIND_COUNT] = {
+    [SIM_ATTACK_CORRUPT] = "corrupt", [SIM_ATTACK_FORGE] = "forge",
+    [SIM_ATTACK_REPLAY] = "replay",
 };
 
 static const char *const clock_cause_names[SIM_CLOCK_CAUSE_COUNT] = {
@@ -64,7 +77,7 @@ static const char *const fault_names[SIM_FAULT_ACTION_COUNT] = {
     [SIM_FAULT_HEAL] = "heal",           [SIM_FAULT_CRASH] = "crash",
     [SIM_FAULT_RESTART] = "restart",     [SIM_FAULT_PAUSE] = "pause",
     [SIM_FAULT_STEP] = "step",           [SIM_FAULT_DRIFT] = "drift",
-    [SIM_FAULT_DEGRADE] = "degrade",
+    [SIM_FAULT_DEGRADE] = "degrade",     [SIM_FAULT_BYZANTINE] = "byzantine",
 };
 
 static const char *const op_type_names[3] = {
@@ -145,6 +158,8 @@ static const char *const *aux_table(unsigned kind, size_t *count)
     case SIM_EV_PAUSE:
     case SIM_EV_RESUME: *count = 2; return pause_source_names;
     case SIM_EV_PAUSE_NOTICE: *count = 2; return notice_names;
+    case SIM_EV_LIE: *count = SIM_BYZ_POLICY_COUNT; return byz_policy_names;
+    case SIM_EV_ATTACK: *count = SIM_ATTACK_KIND_COUNT; return attack_names;
     default: *count = 0; return NULL;
     }
 }
@@ -176,6 +191,26 @@ const char *sim_drop_reason_name(unsigned reason)
 const char *sim_fault_action_name(unsigned action)
 {
     return action < SIM_FAULT_ACTION_COUNT ? fault_names[action] : NULL;
+}
+
+const char *sim_byz_policy_name(unsigned policy)
+{
+    return policy < SIM_BYZ_POLICY_COUNT ? byz_policy_names[policy] : NULL;
+}
+
+int sim_byz_policy_from_name(const char *name)
+{
+    return find_name(byz_policy_names, SIM_BYZ_POLICY_COUNT, name);
+}
+
+const char *sim_attack_kind_name(unsigned kind)
+{
+    return kind < SIM_ATTACK_KIND_COUNT ? attack_names[kind] : NULL;
+}
+
+int sim_attack_kind_from_name(const char *name)
+{
+    return find_name(attack_names, SIM_ATTACK_KIND_COUNT, name);
 }
 
 bool sim_event_equal(const struct sim_event *a, const struct sim_event *b)

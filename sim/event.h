@@ -59,6 +59,13 @@ enum sim_event_kind {
                             aux=1 (missed) if the node was busy or paused until the pause */
     SIM_EV_SUSPECT,      /* node=the detector peer=the node it now suspects */
     SIM_EV_TRUST,        /* node=the detector peer=the node it trusts again */
+    SIM_EV_LIE,          /* node=the Byzantine sender peer=the target aux=policy obj=the msg
+                            that went out (a dropped one's id never travels) ref=XXH3-64 of
+                            the bytes the model sent (the truth) arg=hash of the text, which
+                            says what went out against what the model sent */
+    SIM_EV_ATTACK,       /* node=source peer=target of the link aux=attack kind obj=the msg
+                            touched or injected ref=XXH3-64 of its true bytes (0 for a forgery)
+                            arg=hash of the text (byte offset, replayed msg id) */
     SIM_EV_KIND_COUNT
 };
 
@@ -91,6 +98,27 @@ enum sim_sync_action {
     SIM_SYNC_ACTION_COUNT
 };
 
+/* LIE aux: the policy of a Byzantine node that told it (sim/byz.c). The order is the
+ * order they apply to one send. */
+enum sim_byz_policy {
+    SIM_BYZ_ALTER,     /* the model's own byz_alter hook re-encoded a meaningful lie */
+    SIM_BYZ_CORRUPT,   /* one bit flipped */
+    SIM_BYZ_DROP,      /* never sent */
+    SIM_BYZ_DELAY,     /* sent late by the fault's extra delay */
+    SIM_BYZ_DUPLICATE, /* sent again (copies) */
+    SIM_BYZ_REPLAY,    /* an old message of its own sent again to this target */
+    SIM_BYZ_FLOOD,     /* garbage of the same length sent beside it (copies) */
+    SIM_BYZ_POLICY_COUNT
+};
+
+/* ATTACK aux: what an attacker on a link did in transit. */
+enum sim_attack_kind {
+    SIM_ATTACK_CORRUPT, /* flipped one bit of a message in flight */
+    SIM_ATTACK_FORGE,   /* injected a message of random bytes as if from the source */
+    SIM_ATTACK_REPLAY,  /* delivered again an earlier message of the link */
+    SIM_ATTACK_KIND_COUNT
+};
+
 /* PAUSE aux: where a pause came from. */
 enum sim_pause_source { SIM_PAUSE_BY_FAULT, SIM_PAUSE_BY_GC };
 
@@ -105,6 +133,7 @@ enum sim_fault_action {
     SIM_FAULT_STEP,      /* step the wall clock of nodes by a signed duration */
     SIM_FAULT_DRIFT,     /* set the drift of nodes' clocks */
     SIM_FAULT_DEGRADE,   /* extra loss on the links from one side to the other */
+    SIM_FAULT_BYZANTINE, /* nodes start lying (sim/byz.c): their policies replace any before */
     SIM_FAULT_ACTION_COUNT
 };
 
@@ -145,6 +174,10 @@ int sim_event_aux_from_name(unsigned kind, const char *name); /* -1 if unknown *
 const char *sim_class_name(unsigned traffic_class);
 const char *sim_drop_reason_name(unsigned reason);
 const char *sim_fault_action_name(unsigned action);
+const char *sim_byz_policy_name(unsigned policy);
+int sim_byz_policy_from_name(const char *name); /* -1 if unknown */
+const char *sim_attack_kind_name(unsigned kind);
+int sim_attack_kind_from_name(const char *name); /* -1 if unknown */
 
 /* True if two events are equal field by field (what replay compares). */
 bool sim_event_equal(const struct sim_event *a, const struct sim_event *b);

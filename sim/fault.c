@@ -1,5 +1,6 @@
 /* sim/fault.c - faults at fixed times: partitions and one-way cuts, link degradations,
- * heals, crashes, restarts, pauses, clock steps and drift changes. Every fault of the
+ * heals, crashes, restarts, pauses, clock steps, drift changes and nodes turning
+ * Byzantine. Every fault of the
  * world's table (the file's, then the nemesis's) is scheduled at world creation in table
  * order (so faults at one instant apply in that order) and is an event when it applies,
  * whether or not it touched anything; what it did follows as its own events. A side
@@ -61,6 +62,7 @@ void sim__fault_apply(struct sim_world *world, uint32_t index)
             case SIM_FAULT_PAUSE: sim__node_pause(world, node, f->duration_ns, index); break;
             case SIM_FAULT_STEP:
             case SIM_FAULT_DRIFT: sim__clock_fault(world, node, f, index); break;
+            case SIM_FAULT_BYZANTINE: sim__byz_start(world, node, index); break;
             default: SIM_UNREACHABLE("unknown fault action");
             }
         }

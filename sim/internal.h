@@ -85,6 +85,27 @@ struct sim_ring {
     size_t cap;
 };
 
+/* A message a Byzantine node sent, kept for its replay policy. */
+struct sim_byz_sent {
+    uint64_t msg_id;
+    enum murphy_class traffic_class;
+    unsigned char *payload;    /* owned, kept across reuse */
+    size_t payload_bytes;
+    size_t payload_cap;
+};
+
+#define SIM_BYZ_REPLAY_MAX 8u
+
+/* A node's lying (sim/byz.c), allocated when a byzantine fault first reaches it. */
+struct sim_byz {
+    uint32_t fault_index;      /* the byzantine fault in force: policies and their args */
+    gsl_rng *rng[SIM_BYZ_POLICY_COUNT]; /* "byz/NODE/POLICY", opened on first use */
+    struct sim_byz_sent sent[SIM_BYZ_REPLAY_MAX]; /* a ring of what the model sent */
+    uint32_t sent_count, sent_next;
+    unsigned char *out;        /* the bytes that go out instead, reused */
+    size_t out_cap;
+};
+
 struct murphy_node {
     struct sim_world *world;
     uint32_t index;
@@ -117,6 +138,7 @@ struct murphy_node {
     struct sim_ring inbox;       /* struct sim_inbox_item */
     uint32_t inbox_message_count;
     bool is_in_callback;       /* a callback of this node is running */
+    struct sim_byz *byz;       /* NULL while honest */
 };
 
 /* A model's timer: a deadline on its node's monotonic clock. Its heap entry carries
@@ -156,6 +178,9 @@ struct sim_link {
     gsl_rng *rng[MURPHY_CLASS_COUNT]; /* "link/S->T/CLASS", opened on first use */
     int64_t tx_busy_until_ns;
     struct sim_ring tx_ends;          /* int64_t: when each queued message leaves */
+    gsl_rng *attack_rng;              /* "attack/S->T", only with an attacker on it */
+    struct sim_byz_sent last;         /* the link's previous message, for a replay attack */
+    bool has_last;
 };
 
 /* An active cut: messages from `source` to `target` ranges are dropped (or, as a
@@ -294,6 +319,10 @@ void sim__net_deinit(struct sim_world *world);
 uint64_t sim__net_send(struct sim_world *world, uint32_t source_node, uint32_t target_node,
                        enum murphy_class traffic_class, uint64_t reply_to_msg_id,
                        const void *payload, size_t payload_bytes, bool is_daemon);
+/* sim__net_send with extra_delay_ns added to the message's transit (a liar's delay). */
+uint64_t sim__net_send_late(struct sim_world *world, uint32_t source_node, uint32_t target_node,
+                            enum murphy_class traffic_class, uint64_t reply_to_msg_id,
+                            const void *payload, size_t payload_bytes, int64_t extra_delay_ns);
 void sim__net_arrive(struct sim_world *world, uint32_t msg_slot);
 void sim__msg_free(struct sim_world *world, uint32_t msg_slot);
 void sim__net_cut(struct sim_world *world, uint32_t fault_index, struct sim_node_range source,
@@ -304,6 +333,19 @@ void sim__net_degrade(struct sim_world *world, uint32_t fault_index,
 /* Removes the cuts and degradations of every fault named fault_name (a flap's cuts share
  * its name), or all of them when fault_name is NULL. */
 void sim__net_heal(struct sim_world *world, const char *fault_name);
+
+/* --- Byzantine nodes (byz.c) --- */
+/* The node follows the policies of byzantine fault fault_index from now on. */
+void sim__byz_start(struct sim_world *world, uint32_t node, uint32_t fault_index);
+/* A send by the node's model: honest nodes go straight to the network; a Byzantine one
+ * through its policies (each lie an event). Returns the id murphy_send returns. */
+uint64_t sim__byz_send(struct sim_world *world, struct murphy_node *n, uint32_t target_node,
+                       enum murphy_class traffic_class, uint64_t reply_to_msg_id,
+                       const void *payload, size_t payload_bytes);
+void sim__byz_free(struct sim_byz *byz);
+/* Copies bytes into a kept message (grows its buffer); -1 when out of memory. */
+int sim__byz_keep(struct sim_byz_sent *kept, uint64_t msg_id, enum murphy_class traffic_class,
+                  const void *payload, size_t payload_bytes);
 
 /* --- faults (fault.c) --- */
 int sim__faults_schedule(struct sim_world *world);

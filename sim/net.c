@@ -7,10 +7,14 @@
  * for its traffic class (loss, duplicate, corrupt, reorder, corrupt position, two delays)
  * whatever the outcome, so changing a rate moves outcomes, not later draws; and traffic
  * of one class never shifts the draws of another. A degradation in force on a link draws
- * from its own fault's stream only (nothing is drawn without one). Knows nothing about
- * what messages mean. */
+ * from its own fault's stream only (nothing is drawn without one); so does an attacker on
+ * a link (`attack`, its stream "attack/S->T"), which acts on messages the link launches
+ * and records each act as an ATTACK event. Knows nothing about what messages mean. */
 #include "internal.h"
 #include "u64map.h"
+
+#include <inttypes.h>
+#include <xxhash.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +137,8 @@ void sim__net_deinit(struct sim_world *world)
         for (int c = 0; c < MURPHY_CLASS_COUNT; c++)
             if (world->links[i].rng[c]) gsl_rng_free(world->links[i].rng[c]);
         sim__ring_free(&world->links[i].tx_ends);
+        if (world->links[i].attack_rng) gsl_rng_free(world->links[i].attack_rng);
+        free(world->links[i].last.payload);
     }
     free(world->links);
     free(world->link_index);
@@ -253,6 +259,10 @@ static uint32_t degrade_draw(struct sim_world *world, uint32_t source, uint32_t 
 
 /* --- send and arrive ----------------------------------------------------------------------- */
 
+static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t target,
+                         enum murphy_class traffic_class, uint64_t reply_to,
+                         const void *payload, size_t bytes, bool is_daemon, int64_t extra_ns);
+
 /* What one send drew; all of it is drawn whatever happens to the message. */
 struct send_draws {
     bool is_lost, is_duplicated, is_corrupted, is_reordered;
@@ -318,9 +328,109 @@ static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t r
     return slot;
 }
 
+/* --- an attacker on the link ------------------------------------------------------------- */
+
+/* Its stream, opened the first time the link carries something (B2 of byz.c, for links):
+ * only links with an attacker draw from it, so other runs keep their streams. */
+static gsl_rng *attack_stream(struct sim_world *world, struct sim_link *l)
+{
+    if (!l->attack_rng) {
+        char name[2 * SIM_NAME_BYTES_MAX + 32];
+        snprintf(name, sizeof name, "attack/%s->%s", world->nodes[l->source_node].name,
+                 world->nodes[l->target_node].name);
+        l->attack_rng = sim__open_stream(world, name);
+        SIM_ASSERT(l->attack_rng != NULL);
+    }
+    return l->attack_rng;
+}
+
+static void attack_event(struct sim_world *world, const struct sim_link *l,
+                         enum sim_attack_kind kind, uint64_t msg_id, uint64_t truth_hash,
+                         const char *text)
+{
+    struct sim_event_text t = {{text, NULL, NULL}};
+    sim__emit(world, SIM_EV_ATTACK, l->source_node, l->target_node, kind, msg_id, truth_hash,
+              sim_text_hash(text), &t);
+}
+
+/* The attacker sees one message launched in slot (arriving at arrive_ns) and may corrupt
+ * it, forge one beside it or replay an earlier one of the link; which of its kinds it
+ * uses is drawn. Draws the same pattern (a chance, a 64-bit draw) for every message.
+ * link_flip is the bit the link's own corruption flipped in this copy (offset * 8 + bit),
+ * or -1: the attacker flips another, so that two corruptions never cancel out and a
+ * corrupted message always arrives different from what was sent. */
+static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, int64_t arrive_ns,
+                   int64_t link_flip)
+{
+    gsl_rng *rng = attack_stream(world, l);
+    bool acts = sim_rng_chance_ppb(rng, l->cfg.attack_ppb);
+    uint64_t d = sim_rng_u64(rng);
+    struct sim_msg *m = &world->msgs[slot];
+    uint64_t truth_hash = XXH3_64bits(m->payload, m->payload_bytes);
+    unsigned kinds[SIM_ATTACK_KIND_COUNT], kind_count = 0;
+    for (unsigned k = 0; k < SIM_ATTACK_KIND_COUNT; k++)
+        if (l->cfg.attack_mask & (1u << k)) kinds[kind_count++] = k;
+    SIM_ASSERT(kind_count > 0);
+    enum sim_attack_kind kind = (enum sim_attack_kind)kinds[d % kind_count];
+    char text[160];
+    size_t offset = m->payload_bytes ? (size_t)((d >> 8) % m->payload_bytes) : 0;
+    unsigned bit = (unsigned)((d >> 40) & 7u);
+    if ((int64_t)(offset * 8 + bit) == link_flip) bit = (bit + 1) & 7u;
+    if (acts && kind == SIM_ATTACK_CORRUPT && m->payload_bytes) {
+        m->payload[offset] ^= (unsigned char)(1u << bit);
+        snprintf(text, sizeof text, "corrupt: byte %zu of msg %" PRIu64 " flipped in transit",
+                 offset, m->msg_id);
+        attack_event(world, l, kind, m->msg_id, truth_hash, text);
+    } else if (acts && kind == SIM_ATTACK_FORGE) {
+        uint64_t id = ++world->next_msg_id;
+        uint32_t forged = launch_copy(world, id, 0, l->source_node, l->target_node,
+                                      m->traffic_class, m->payload, m->payload_bytes, arrive_ns,
+                                      false);
+        struct sim_msg *f = &world->msgs[forged];
+        for (size_t i = 0; i < f->payload_bytes; i++)
+            f->payload[i] = (unsigned char)sim_rng_u64(rng);
+        snprintf(text, sizeof text, "forge: msg %" PRIu64 " of %zu random bytes, as if from "
+                 "the source", id, f->payload_bytes);
+        attack_event(world, l, kind, id, 0, text);
+    } else if (acts && kind == SIM_ATTACK_REPLAY && l->has_last) {
+        uint64_t id = ++world->next_msg_id;
+        launch_copy(world, id, 0, l->source_node, l->target_node, l->last.traffic_class,
+                    l->last.payload, l->last.payload_bytes, arrive_ns, false);
+        snprintf(text, sizeof text, "replay: msg %" PRIu64 " delivered again as msg %" PRIu64,
+                 l->last.msg_id, id);
+        attack_event(world, l, kind, id,
+                     XXH3_64bits(l->last.payload, l->last.payload_bytes), text);
+    }
+    if (l->cfg.attack_mask & (1u << SIM_ATTACK_REPLAY)) {
+        /* the attacker keeps what it saw on the wire, before its own flip */
+        if (sim__byz_keep(&l->last, m->msg_id, m->traffic_class, m->payload,
+                          m->payload_bytes) != 0) world->is_out_of_memory = true;
+        else l->has_last = true;
+        if (acts && kind == SIM_ATTACK_CORRUPT && m->payload_bytes)
+            l->last.payload[offset] ^= (unsigned char)(1u << bit); /* its flip undone */
+    }
+}
+
 uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target,
                        enum murphy_class traffic_class, uint64_t reply_to,
                        const void *payload, size_t bytes, bool is_daemon)
+{
+    return net_send(world, source, target, traffic_class, reply_to, payload, bytes, is_daemon,
+                    0);
+}
+
+uint64_t sim__net_send_late(struct sim_world *world, uint32_t source, uint32_t target,
+                            enum murphy_class traffic_class, uint64_t reply_to,
+                            const void *payload, size_t bytes, int64_t extra_delay_ns)
+{
+    SIM_ASSERT(extra_delay_ns >= 0);
+    return net_send(world, source, target, traffic_class, reply_to, payload, bytes, false,
+                    extra_delay_ns);
+}
+
+static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t target,
+                         enum murphy_class traffic_class, uint64_t reply_to,
+                         const void *payload, size_t bytes, bool is_daemon, int64_t extra_ns)
 {
     SIM_ASSERT(target < world->node_count);
     SIM_ASSERT((unsigned)traffic_class < MURPHY_CLASS_COUNT);
@@ -362,20 +472,26 @@ uint64_t sim__net_send(struct sim_world *world, uint32_t source, uint32_t target
         d.delay_ns[0] += l->cfg.reorder_delay_ns;
         if (d.delay_ns[0] > SIM_DELAY_NS_MAX) d.delay_ns[0] = SIM_DELAY_NS_MAX;
     }
+    /* a liar's extra delay (at most 12 h, checked at load) on top of the link's */
+    int64_t arrive_ns = depart_ns + d.delay_ns[0] + extra_ns;
     uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
-                                bytes, depart_ns + d.delay_ns[0], is_daemon);
+                                bytes, arrive_ns, is_daemon);
+    int64_t link_flip = -1;
     if (d.is_corrupted && bytes) {
         /* flip one bit of this copy; the duplicate, if any, stays intact */
         size_t offset = (size_t)(d.corrupt_bits % bytes);
         unsigned bit = (unsigned)((d.corrupt_bits >> 32) & 7u);
+        link_flip = (int64_t)(offset * 8 + bit);
         sim__emit(world, SIM_EV_CORRUPT, source, target, 0, id, reply_to, (int64_t)offset, NULL);
         world->msgs[slot].payload[offset] ^= (unsigned char)(1u << bit);
     }
     if (d.is_duplicated) {
         sim__emit(world, SIM_EV_DUPLICATE, source, target, 0, id, reply_to, 0, NULL);
         launch_copy(world, id, reply_to, source, target, traffic_class, payload, bytes,
-                    depart_ns + d.delay_ns[1], is_daemon);
+                    depart_ns + d.delay_ns[1] + extra_ns, is_daemon);
     }
+    if (l->cfg.attack_mask && l->cfg.attack_ppb > 0 && !is_daemon)
+        attack(world, l, slot, arrive_ns, link_flip);
     return id;
 }
 

@@ -79,6 +79,7 @@ void sim__nodes_deinit(struct sim_world *world)
         if (n->gc_rng) gsl_rng_free(n->gc_rng);
         sim__ring_free(&n->work_queue);
         sim__ring_free(&n->inbox);
+        sim__byz_free(n->byz);
     }
     free(world->nodes);
     world->nodes = NULL;
@@ -454,8 +455,7 @@ uint64_t murphy_send(struct murphy_node *n, uint32_t target_node,
                      enum murphy_class traffic_class, const void *payload, size_t payload_bytes)
 {
     SIM_ASSERT(n->is_in_callback);
-    return sim__net_send(n->world, n->index, target_node, traffic_class, 0, payload,
-                         payload_bytes, false);
+    return sim__byz_send(n->world, n, target_node, traffic_class, 0, payload, payload_bytes);
 }
 
 uint64_t murphy_reply(struct murphy_node *n, const struct murphy_msg *request,
@@ -463,8 +463,8 @@ uint64_t murphy_reply(struct murphy_node *n, const struct murphy_msg *request,
 {
     SIM_ASSERT(n->is_in_callback);
     SIM_ASSERT(request->target_node == n->index);
-    return sim__net_send(n->world, n->index, request->source_node, MURPHY_CLASS_REPLY,
-                         request->msg_id, payload, payload_bytes, false);
+    return sim__byz_send(n->world, n, request->source_node, MURPHY_CLASS_REPLY,
+                         request->msg_id, payload, payload_bytes);
 }
 
 static uint32_t timer_alloc_slot(struct sim_world *world)

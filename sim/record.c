@@ -628,6 +628,8 @@ static void write_event(struct sim_recorder *rec, const struct sim_event *ev,
     case SIM_EV_NOTE: write_annotation(rec, ev->seq, ev->node, "note", text->s[0]); break;
     case SIM_EV_CLAIM: write_annotation(rec, ev->seq, ev->node, "claim", text->s[0]); break;
     case SIM_EV_VIOLATION: write_violation(rec, ev, "model", text->s[0]); break;
+    case SIM_EV_LIE: write_annotation(rec, ev->seq, ev->node, "lie", text->s[0]); break;
+    case SIM_EV_ATTACK: write_annotation(rec, ev->seq, ev->node, "attack", text->s[0]); break;
     default: break;
     }
 }

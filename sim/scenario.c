@@ -513,7 +513,30 @@ static const char *const link_key_names[SIM_LINK_KEY_COUNT] = {
     [SIM_LINK_DUPLICATE] = "duplicate", [SIM_LINK_CORRUPT] = "corrupt",
     [SIM_LINK_REORDER] = "reorder",     [SIM_LINK_REORDER_DELAY] = "reorder_delay",
     [SIM_LINK_BANDWIDTH] = "bandwidth", [SIM_LINK_QUEUE] = "queue",
+    [SIM_LINK_ATTACK] = "attack",       [SIM_LINK_ATTACK_RATE] = "attack_rate",
 };
+
+/* "corrupt", "forge,replay", or "none": the attacker's repertoire on a link. */
+static int parse_attack(struct loader *ld, struct sim_ini_entry *e, unsigned *mask)
+{
+    *mask = 0;
+    if (strcmp(e->value, "none") == 0) return 0;
+    char buf[128];
+    if (strlen(e->value) >= sizeof buf)
+        return entry_error(ld, e, "expected 'none' or a comma list of corrupt, forge, replay%s",
+                           "");
+    snprintf(buf, sizeof buf, "%s", e->value);
+    for (char *word = strtok(buf, ","); word; word = strtok(NULL, ",")) {
+        int kind = sim_attack_kind_from_name(word);
+        if (kind < 0)
+            return entry_error(ld, e, "'%.40s' is no attack: expected 'none' or a comma list "
+                               "of corrupt, forge, replay", word);
+        *mask |= 1u << kind;
+    }
+    if (!*mask) return entry_error(ld, e, "expected 'none' or a comma list of corrupt, forge, "
+                                   "replay%s", "");
+    return 0;
+}
 
 static int load_link_key(struct loader *ld, struct sim_ini_entry *e, enum sim_link_key key,
                          struct sim_link_cfg *cfg)
@@ -539,6 +562,8 @@ static int load_link_key(struct loader *ld, struct sim_ini_entry *e, enum sim_li
             return SIM_EINPUT;
         cfg->queue_max = (uint32_t)v;
         return 0;
+    case SIM_LINK_ATTACK: return parse_attack(ld, e, &cfg->attack_mask);
+    case SIM_LINK_ATTACK_RATE: return parse_ratio(ld, e, &cfg->attack_ppb);
     case SIM_LINK_KEY_COUNT: break;
     }
     SIM_UNREACHABLE("unknown link key");
@@ -650,6 +675,8 @@ void sim_scn_link_cfg(const struct sim_scenario *scn, uint32_t source, uint32_t 
             cfg->reorder_delay_ns = c->reorder_delay_ns;
         if (r->set_mask & (1u << SIM_LINK_BANDWIDTH)) cfg->bandwidth_bps = c->bandwidth_bps;
         if (r->set_mask & (1u << SIM_LINK_QUEUE)) cfg->queue_max = c->queue_max;
+        if (r->set_mask & (1u << SIM_LINK_ATTACK)) cfg->attack_mask = c->attack_mask;
+        if (r->set_mask & (1u << SIM_LINK_ATTACK_RATE)) cfg->attack_ppb = c->attack_ppb;
     }
 }
 
@@ -660,10 +687,12 @@ static const char *const fault_usage =
     "'at TIME degrade A -> B loss RATIO [for D]' (or A <-> B), 'at TIME heal [FAULT]', "
     "'at TIME crash NODES [for D]', 'at TIME restart NODES', 'at TIME pause NODES for D', "
     "'at TIME step NODES by D' (D may be negative), 'at TIME drift NODES to RATE' (e.g. "
-    "200ppm) or 'at TIME flap A / B every D until TIME'; A, B and NODES are refs (group, "
+    "200ppm), 'at TIME flap A / B every D until TIME' or 'at TIME byzantine NODES "
+    "POLICY[,POLICY...] [ratio R] [to NODES] [extra D] [copies N]' (policies: alter, "
+    "corrupt, drop, delay, duplicate, replay, flood); A, B and NODES are refs (group, "
     "GROUP.INDEX or *) or comma lists of them (node.0,node.3)";
 
-#define FAULT_WORDS_MAX 12
+#define FAULT_WORDS_MAX 16
 
 /* Fault names are keys, and may hold '.' (the nemesis names its faults nemesis.1, ...). */
 static bool is_fault_name(const char *s)
@@ -888,6 +917,82 @@ static int load_clock_fault(struct loader *ld, const struct sim_ini_entry *e, ch
     return 0;
 }
 
+/* True when the model has a byz_alter hook (a table of API version 2 or later). */
+static bool has_alter_hook(const struct murphy_model *model)
+{
+    return model->api_version >= 2 && model->byz_alter != NULL;
+}
+
+static int byz_policies(struct loader *ld, const struct sim_ini_entry *e, const char *word,
+                        unsigned *mask)
+{
+    char buf[SIM_FAULT_TEXT_BYTES];
+    snprintf(buf, sizeof buf, "%s", word);
+    *mask = 0;
+    for (char *p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
+        int policy = sim_byz_policy_from_name(p);
+        if (policy < 0)
+            return entry_error(ld, e, "'%.40s' is no Byzantine policy: expected alter, "
+                               "corrupt, drop, delay, duplicate, replay or flood", p);
+        *mask |= 1u << policy;
+    }
+    if (!*mask) return entry_error(ld, e, "names no Byzantine policy%s", "");
+    return 0;
+}
+
+/* at T byzantine NODES POLICY[,POLICY...] [ratio R] [to NODES] [extra D] [copies N] */
+static int load_byzantine(struct loader *ld, const struct sim_ini_entry *e, char **w, int n,
+                          struct sim_fault *f)
+{
+    f->action = SIM_FAULT_BYZANTINE;
+    f->byz_ratio_ppb = SIM_PPB_ONE;
+    f->byz_copies = 1;
+    if (n < 5 || (n - 5) % 2 != 0) return entry_error(ld, e, "%s", fault_usage);
+    if (parse_node_list(ld, e, w[3], &f->a) != 0) return SIM_EINPUT;
+    if (byz_policies(ld, e, w[4], &f->byz_policy_mask) != 0) return SIM_EINPUT;
+    char err[256];
+    for (int i = 5; i < n; i += 2) {
+        const char *key = w[i], *value = w[i + 1];
+        int64_t v = 0;
+        if (strcmp(key, "ratio") == 0) {
+            if (sim_units_parse(value, SIM_UNIT_RATIO, &f->byz_ratio_ppb, err, sizeof err))
+                return entry_error(ld, e, "%s", err);
+            if (f->byz_ratio_ppb < 0 || f->byz_ratio_ppb > SIM_PPB_ONE)
+                return entry_error(ld, e, "a Byzantine ratio must be within [0, 1], got '%.60s'",
+                                   value);
+        } else if (strcmp(key, "to") == 0) {
+            if (parse_node_list(ld, e, value, &f->byz_to) != 0) return SIM_EINPUT;
+        } else if (strcmp(key, "extra") == 0) {
+            if (time_word(ld, e, value, &f->byz_extra_ns) != 0) return SIM_EINPUT;
+            if (f->byz_extra_ns > SIM_DELAY_NS_MAX / 2)
+                return entry_error(ld, e, "the extra delay must be at most 12 hours, got "
+                                   "'%.60s'", value);
+        } else if (strcmp(key, "copies") == 0) {
+            if (sim_units_parse(value, SIM_UNIT_INT, &v, err, sizeof err) != 0)
+                return entry_error(ld, e, "%s", err);
+            if (v < 1 || v > SIM_BYZ_COPIES_MAX)
+                return entry_error(ld, e, "copies must be within [1, %u], got '%.60s'",
+                                   SIM_BYZ_COPIES_MAX, value);
+            f->byz_copies = (uint32_t)v;
+        } else {
+            return entry_error(ld, e, "has '%.40s' where ratio, to, extra or copies was "
+                               "expected; %s", key, fault_usage);
+        }
+    }
+    if ((f->byz_policy_mask & (1u << SIM_BYZ_DELAY)) && f->byz_extra_ns <= 0)
+        return entry_error(ld, e, "the delay policy needs 'extra D' (D > 0ns)%s", "");
+    if (f->byz_policy_mask & (1u << SIM_BYZ_ALTER)) {
+        for (uint32_t r = 0; r < f->a.range_count; r++)
+            for (uint32_t i = 0; i < f->a.ranges[r].count; i++) {
+                const struct sim_group *g = sim_scn_node_group(ld->scn, f->a.ranges[r].first + i);
+                if (!has_alter_hook(g->model))
+                    return entry_error(ld, e, "asks 'alter' of a node of model '%.60s', which "
+                                       "has no byz_alter hook (murphy/model.h)", g->model->name);
+            }
+    }
+    return 0;
+}
+
 static int load_fault(struct loader *ld, const struct sim_ini_entry *e, size_t *cap)
 {
     if (!is_fault_name(e->key)) return entry_error(ld, e, "is not a usable fault name%s", "");
@@ -945,6 +1050,10 @@ static int load_fault(struct loader *ld, const struct sim_ini_entry *e, size_t *
         }
     } else if (strcmp(action, "step") == 0 || strcmp(action, "drift") == 0) {
         return load_clock_fault(ld, e, w, n, f);
+    } else if (strcmp(action, "byzantine") == 0) {
+        if (for_ns >= 0) /* a lie cannot be taken back; a node stays Byzantine */
+            return entry_error(ld, e, "a byzantine fault has no 'for D'; %s", fault_usage);
+        return load_byzantine(ld, e, w, n, f);
     } else {
         return entry_error(ld, e, "%s", fault_usage);
     }
@@ -1268,7 +1377,9 @@ int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
     if (rc == 0) rc = load_header(&ld);
     if (rc == 0) rc = load_groups(&ld);
     for (uint32_t g = 0; rc == 0 && g < scn->group_count; g++) {
-        if (scn->groups[g].model->api_version != MURPHY_API_VERSION)
+        /* version 1 tables lack the fields appended since (byz_alter): read as absent */
+        int version = scn->groups[g].model->api_version;
+        if (version != MURPHY_API_VERSION && version != 1)
             rc = sim_diag_set(diag, SIM_EINPUT, path, 0, 0,
                               "model '%s' was built for API version %d, this murphy has %d",
                               scn->groups[g].model->name, scn->groups[g].model->api_version,

@@ -10,7 +10,8 @@
  *                   clock_step_threshold), the GC keys (gc_every, gc_pause, gc_notice),
  *                   and the model's declared parameters
  *   [link.default]  and [link.A->B] / [link.A<->B] (A, B: group, node or *): delay, loss,
- *                   duplicate, corrupt, reorder, reorder_delay, bandwidth, queue
+ *                   duplicate, corrupt, reorder, reorder_delay, bandwidth, queue,
+ *                   attack, attack_rate
  *   [faults]        NAME = at TIME ACTION ARGS (see sim_scn_load); NAME may hold '.'
  *   [nemesis]       nodes, start, end, every, kinds, partition_for, cut_for, pause_for,
  *                   crash_for, loss_for, step_by, loss (see struct sim_nemesis_cfg)
@@ -112,7 +113,8 @@ struct sim_node_range {
 /* Link keys a rule may set; `set_mask` has a bit per key it did set. */
 enum sim_link_key {
     SIM_LINK_DELAY, SIM_LINK_LOSS, SIM_LINK_DUPLICATE, SIM_LINK_CORRUPT, SIM_LINK_REORDER,
-    SIM_LINK_REORDER_DELAY, SIM_LINK_BANDWIDTH, SIM_LINK_QUEUE, SIM_LINK_KEY_COUNT
+    SIM_LINK_REORDER_DELAY, SIM_LINK_BANDWIDTH, SIM_LINK_QUEUE, SIM_LINK_ATTACK,
+    SIM_LINK_ATTACK_RATE, SIM_LINK_KEY_COUNT
 };
 
 struct sim_link_cfg {
@@ -124,6 +126,8 @@ struct sim_link_cfg {
     int64_t reorder_delay_ns;
     int64_t bandwidth_bps;    /* 0: infinite (no serialisation delay, no queue) */
     uint32_t queue_max;       /* messages waiting at the sender; tail drop beyond */
+    unsigned attack_mask;     /* an attacker in transit: a bit per enum sim_attack_kind */
+    int64_t attack_ppb;       /* chance it acts on each message of the link */
 };
 
 struct sim_link_rule {
@@ -158,8 +162,16 @@ struct sim_fault {
     int64_t drift_ppb;        /* DRIFT: the new drift */
     int64_t loss_ppb;         /* DEGRADE: the extra loss on each degraded link */
     uint32_t heal_fault;      /* HEAL of one fault: its index; UINT32_MAX heals all */
+    /* BYZANTINE (sim/byz.c): which policies, how often each acts on a send, to whom */
+    unsigned byz_policy_mask; /* a bit per enum sim_byz_policy */
+    int64_t byz_ratio_ppb;    /* each policy's chance per send (default 1: always) */
+    struct sim_node_set byz_to; /* the targets whose sends are distorted; empty: all */
+    int64_t byz_extra_ns;     /* the delay policy's extra delay */
+    uint32_t byz_copies;      /* duplicate and flood: messages added per send */
     int line;
 };
+
+#define SIM_BYZ_COPIES_MAX 100u
 
 /* The nemesis: random faults drawn from the stream "nemesis" when a world is created
  * (sim/nemesis.h), from `start_ns` to `end_ns`, gaps between faults drawn from `every`.

@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bumped whenever this header or murphy/node.h changes incompatibly; checked when a
- * model table is registered. */
-#define MURPHY_API_VERSION 1
+/* Bumped whenever this header or murphy/node.h changes; checked when a model table is
+ * registered. Version 2 appended byz_alter to struct murphy_model; a table built for
+ * version 1 is still accepted and read as having no byz_alter (its struct is shorter,
+ * so the kernel never reads past what version 1 had). */
+#define MURPHY_API_VERSION 2
 
 struct murphy_node;
 struct murphy_msg;
@@ -63,6 +65,23 @@ struct murphy_model {
      * from its clients. A node busy or paused when the notice is due hears it when it is
      * next free, with the time left, if the pause is still ahead; otherwise never. */
     void (*on_pause_notice)(struct murphy_node *node, int64_t pause_in_ns, int64_t pause_ns);
+    /* --- API version 2 ------------------------------------------------------------- */
+    /* Optional: the lies that need the protocol's meaning, for a node that a scenario
+     * turns Byzantine with the `alter` policy (`at T byzantine NODES alter ...`). The
+     * kernel calls it, inside the node's own murphy_send/murphy_reply, on the bytes the
+     * honest model is sending to target_node (payload[0..payload_bytes), borrowed). It
+     * decodes them, writes a lie into out[0..out_cap) (e.g. another value for this
+     * target than for the others: equivocation; re-encoded with a valid checksum, since a
+     * liar can compute one) and returns its length (<= out_cap); or returns SIZE_MAX to
+     * send the message as it was (not one it lies about: no lie is recorded). `draw` is
+     * a fresh 64-bit random number from the policy's own stream: the only randomness the
+     * hook may use. It writes what it said into said[0..said_bytes) as a short,
+     * NUL-terminated text ("told attack, the truth is retreat") for the record's `lie`
+     * event. It must not change the node's state (the handle is const): the lie is in
+     * what leaves, never in what the model believes. out_cap >= payload_bytes. */
+    size_t (*byz_alter)(const struct murphy_node *node, uint32_t target_node,
+                        const void *payload, size_t payload_bytes, void *out, size_t out_cap,
+                        uint64_t draw, char *said, size_t said_bytes);
 };
 
 /* A set of models offered to the kernel (in-tree ones come from models/, out-of-tree

@@ -89,6 +89,8 @@ static size_t aux_count(unsigned kind)
     case SIM_EV_PAUSE:
     case SIM_EV_RESUME: return 2;        /* fault, gc */
     case SIM_EV_PAUSE_NOTICE: return 2;  /* heard, missed */
+    case SIM_EV_LIE: return SIM_BYZ_POLICY_COUNT;
+    case SIM_EV_ATTACK: return SIM_ATTACK_KIND_COUNT;
     default: return 0;
     }
 }
@@ -120,6 +122,19 @@ Test(sim_event, aux_names_are_a_bijection_per_kind)
         const char *a = sim_fault_action_name(f), *b = sim_event_aux_name(SIM_EV_FAULT, f);
         cr_assert((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0), "action %u", f);
     }
+    for (unsigned p = 0; p <= SIM_BYZ_POLICY_COUNT; p++) {
+        const char *a = sim_byz_policy_name(p), *b = sim_event_aux_name(SIM_EV_LIE, p);
+        cr_assert((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0), "policy %u", p);
+        if (a) cr_assert_eq(sim_byz_policy_from_name(a), (int)p);
+    }
+    for (unsigned k = 0; k <= SIM_ATTACK_KIND_COUNT; k++) {
+        const char *a = sim_attack_kind_name(k), *b = sim_event_aux_name(SIM_EV_ATTACK, k);
+        cr_assert((a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0), "attack %u", k);
+        if (a) cr_assert_eq(sim_attack_kind_from_name(a), (int)k);
+    }
+    /* appended at the end: the numbers of older kinds, and so old hashes, stay */
+    cr_assert_eq(SIM_EV_LIE, SIM_EV_TRUST + 1);
+    cr_assert_eq(SIM_EV_ATTACK, SIM_EV_TRUST + 2);
     cr_assert_str_eq(sim_event_aux_name(SIM_EV_DROP, SIM_DROP_QUEUE_FULL), "queue_full");
     cr_assert_str_eq(sim_event_aux_name(SIM_EV_DELIVER, MURPHY_CLASS_HEARTBEAT), "heartbeat");
     cr_assert_str_eq(sim_event_aux_name(SIM_EV_OP_COMPLETE, MURPHY_OP_INFO), "info");

@@ -464,6 +464,50 @@ Test(sim_scenario, fault_grammar_errors_say_what_was_expected)
     fails(BASE "[faults]\nf = at 1 crash server\n", BASE_LINES + 2, 5, "unit");
 }
 
+Test(sim_scenario, byzantine_fault_reads_its_policies_and_arguments)
+{
+    struct sim_scenario scn;
+    load_ok(BASE "[faults]\nliar = at 2s byzantine client.0,client.2 drop,delay,flood ratio 25%"
+                 " to server extra 40ms copies 3\n", &scn);
+    cr_assert_eq(scn.fault_count, 1);
+    const struct sim_fault *f = &scn.faults[0];
+    cr_assert_eq(f->action, SIM_FAULT_BYZANTINE);
+    cr_assert_eq(f->at_ns, 2 * SIM_NS_PER_S);
+    cr_assert_eq(f->byz_policy_mask,
+                 (1u << SIM_BYZ_DROP) | (1u << SIM_BYZ_DELAY) | (1u << SIM_BYZ_FLOOD));
+    cr_assert_eq(f->byz_ratio_ppb, SIM_PPB_ONE / 4);
+    cr_assert_eq(f->byz_extra_ns, 40 * SIM_NS_PER_MS);
+    cr_assert_eq(f->byz_copies, 3);
+    cr_assert_eq(sim_node_set_count(&f->a), 2);
+    cr_assert(sim_node_set_has(&f->byz_to, 0) && sim_node_set_count(&f->byz_to) == 1);
+    sim_scn_free(&scn);
+    /* defaults: every send, every target, one copy */
+    load_ok(BASE "[faults]\nliar = at 0s byzantine server duplicate\n", &scn);
+    cr_assert_eq(scn.faults[0].byz_ratio_ppb, SIM_PPB_ONE);
+    cr_assert_eq(scn.faults[0].byz_to.range_count, 0);
+    cr_assert_eq(scn.faults[0].byz_copies, 1);
+    sim_scn_free(&scn);
+}
+
+Test(sim_scenario, byzantine_fault_errors_say_what_was_expected)
+{
+    fails(BASE "[faults]\nf = at 1s byzantine server lie\n", BASE_LINES + 2, 5,
+          "no Byzantine policy");
+    fails(BASE "[faults]\nf = at 1s byzantine server delay\n", BASE_LINES + 2, 5,
+          "needs 'extra D'");
+    fails(BASE "[faults]\nf = at 1s byzantine server drop for 2s\n", BASE_LINES + 2, 5,
+          "no 'for D'");
+    fails(BASE "[faults]\nf = at 1s byzantine server drop ratio 2\n", BASE_LINES + 2, 5,
+          "within [0, 1]");
+    fails(BASE "[faults]\nf = at 1s byzantine server flood copies 0\n", BASE_LINES + 2, 5,
+          "copies must be within");
+    fails(BASE "[faults]\nf = at 1s byzantine server drop often yes\n", BASE_LINES + 2, 5,
+          "where ratio, to, extra or copies");
+    fails(BASE "[faults]\nf = at 1s byzantine server alter\n", BASE_LINES + 2, 5,
+          "no byz_alter hook");
+    fails(BASE "[link.default]\nattack = sniff\n", BASE_LINES + 2, -1, "no attack");
+}
+
 /* --- link rules ------------------------------------------------------------------------- */
 
 Test(sim_scenario, link_rules_apply_in_file_order_each_setting_only_its_keys)

@@ -388,10 +388,24 @@ static const struct murphy_model mass_model = {
     .on_start = mass_on_start,
 };
 
+/* A table built for API version 1 (no byz_alter), and one for a version to come. */
+static const struct murphy_model idle_v1_model = {
+    .api_version = 1,
+    .name = "idle_v1",
+    .summary = "test: an API version 1 table",
+};
+
+static const struct murphy_model future_model = {
+    .api_version = MURPHY_API_VERSION + 1,
+    .name = "future",
+    .summary = "test: built for an API this murphy does not have",
+};
+
 static const struct murphy_model *const test_models[] = {
     &sender_model,  &sink_model,         &crashy_model, &crashy_nr_model,
     &probe_model,   &canceller_model,    &inbox_cancel_model, &mass_model,
-    &idle_model,    &models_echo_server, &models_client,
+    &idle_model,    &models_echo_server, &models_client, &idle_v1_model,
+    &future_model,
 };
 
 const struct murphy_model_set test_model_set = {
@@ -456,7 +470,8 @@ static void check_fixed_clocks(const struct run *r)
     }
 }
 
-/* Each message id: delivered + dropped + copies still live = 1 + duplicates. */
+/* Each message id: delivered + dropped + copies still live = 1 + duplicates. An id starts
+ * with its send, or with a liar's drop (which also ends it) or an attacker's injection. */
 static void check_message_ledger(struct run *r)
 {
     struct sim_world *w = r->world;
@@ -476,6 +491,17 @@ static void check_message_ledger(struct run *r)
             else if (ev->kind == SIM_EV_DUPLICATE) dups[ev->obj]++;
             else ends[ev->obj]++;
             if (ev->kind != SIM_EV_SEND) cr_assert_eq(sends[ev->obj], 1u, "after its send");
+            break;
+        case SIM_EV_LIE: /* a liar's drop: an id that was given and ended unsent */
+            if (ev->aux != SIM_BYZ_DROP) break;
+            cr_assert_eq(sends[ev->obj], 0u, "a dropped lie was never sent");
+            sends[ev->obj]++;
+            ends[ev->obj]++;
+            break;
+        case SIM_EV_ATTACK: /* a forgery or a replay in transit starts a message unsent */
+            if (ev->aux == SIM_ATTACK_CORRUPT) break;
+            cr_assert_eq(sends[ev->obj], 0u, "an injected message has no send");
+            sends[ev->obj]++;
             break;
         default: break;
         }
@@ -1270,6 +1296,111 @@ Test(sim_world, corruption_flips_exactly_one_bit_of_the_delivered_payload)
                   high_half);
         run_free(&r);
     }
+}
+
+Test(sim_world, api_version_1_tables_load_and_later_ones_are_refused)
+{
+    struct run r;
+    run_text(&r, "[scenario]\nduration = 1s\n[node.old]\nmodel = idle_v1\n", 1);
+    cr_assert_eq(count_kind(&r, SIM_EV_NODE_START, ANY_NODE), 1u);
+    run_free(&r);
+    struct sim_scenario scn;
+    struct sim_diag diag;
+    static const char text[] = "[scenario]\nduration = 1s\n[node.new]\nmodel = future\n";
+    cr_assert_eq(sim_scn_load_text("t.ini", text, sizeof text - 1, NULL, 0, &test_model_set,
+                                   &scn, &diag), SIM_EINPUT);
+    cr_assert(strstr(diag.message, "API version") != NULL, "%s", diag.message);
+}
+
+/* A liar that drops and corrupts half its sends (each policy on its own draw): the record
+ * states the truth of every lie, and the sink receives exactly what the lies say. */
+Test(sim_world, byzantine_lies_are_events_that_state_the_truth)
+{
+    struct run r;
+    run_text(&r, "[scenario]\nduration = 1s\n"
+                 "[node.src]\nmodel = sender\ntarget = sink\nburst = 300\nbytes = 64\n"
+                 "start = 1ms\n" /* after the fault: nodes start before faults at 0s */
+                 "[node.sink]\nmodel = sink\nlog = true\n"
+                 "[faults]\nliar = at 0s byzantine src corrupt,drop ratio 50%\n", 1);
+    size_t sends = count_kind(&r, SIM_EV_SEND, ANY_NODE);
+    size_t lie_count = 0;
+    const struct sim_event **lies = select_kind(&r, SIM_EV_LIE, ANY_NODE, &lie_count);
+    size_t drops = 0, corrupts = 0;
+    for (size_t i = 0; i < lie_count; i++) {
+        cr_assert_eq(lies[i]->ref, lies[0]->ref, "every send carried the same true bytes");
+        cr_assert_neq(lies[i]->ref, 0u);
+        if (lies[i]->aux == SIM_BYZ_DROP) {
+            drops++;
+            cr_assert_null(find_obj(&r, SIM_EV_SEND, lies[i]->obj), "a drop never travels");
+        } else {
+            cr_assert_eq(lies[i]->aux, SIM_BYZ_CORRUPT);
+            const struct sim_event *send = find_obj(&r, SIM_EV_SEND, lies[i]->obj);
+            cr_assert_not_null(send);
+            cr_assert_lt(send->seq, lies[i]->seq, "the lie follows its send");
+            corrupts++;
+        }
+    }
+    free(lies);
+    cr_assert_eq(sends + drops, 300u, "every send of the model went out or was dropped");
+    /* each policy acts with chance 1/2 on its own draw: binomial(300, 1/2), sd 8.7,
+       within 5 sd; a corruption of a dropped message is never told */
+    cr_assert(drops >= 107 && drops <= 193, "%zu drops", drops);
+    cr_assert(corrupts >= 50 && corrupts <= 100, "%zu corruptions of the sent", corrupts);
+    size_t differing = 0, notes = 0;
+    for (size_t i = 0; i < r.log.count; i++) {
+        const struct logged *l = &r.log.items[i];
+        if (l->ev.kind != SIM_EV_NOTE) continue;
+        uint64_t id = 0;
+        unsigned char bytes[64];
+        cr_assert_eq(decode_note(l->text, &id, bytes, sizeof bytes), 64u);
+        size_t at = SIZE_MAX;
+        int bits = bits_differing(bytes, 64, &at);
+        cr_assert(bits == 0 || bits == 1, "msg %" PRIu64 ": %d bits differ", id, bits);
+        differing += bits == 1;
+        notes++;
+    }
+    cr_assert_eq(notes, sends, "no loss: every sent message arrives");
+    cr_assert_eq(differing, corrupts, "the corrupt lies are exactly the altered payloads");
+    run_free(&r);
+}
+
+/* An attacker on the link acting on every message: each act is an event, and the sink
+ * receives what the events say (a corrupted copy one bit off, a forgery, a replay). */
+Test(sim_world, a_link_attacker_acts_in_transit_as_recorded)
+{
+    struct run r;
+    run_text(&r, "[scenario]\nduration = 1s\n"
+                 "[node.src]\nmodel = sender\ntarget = sink\nburst = 300\nbytes = 64\n"
+                 "[node.sink]\nmodel = sink\nlog = true\n"
+                 "[link.src->sink]\nattack = corrupt,forge,replay\nattack_rate = 100%\n", 1);
+    size_t sends = count_kind(&r, SIM_EV_SEND, ANY_NODE);
+    size_t kinds[SIM_ATTACK_KIND_COUNT] = {0}, count = 0;
+    const struct sim_event **acts = select_kind(&r, SIM_EV_ATTACK, ANY_NODE, &count);
+    for (size_t i = 0; i < count; i++) kinds[acts[i]->aux]++;
+    free(acts);
+    cr_assert_eq(sends, 300u);
+    /* the kind is drawn per message, 1/3 each: binomial(300, 1/3), sd 8.2, within 5 sd;
+       a replay of the first message finds nothing to replay */
+    for (int k = 0; k < SIM_ATTACK_KIND_COUNT; k++)
+        cr_assert(kinds[k] >= 59 && kinds[k] <= 141, "%zu of kind %d", kinds[k], k);
+    cr_assert_geq(kinds[0] + kinds[1] + kinds[2], 299u);
+    size_t notes = 0;
+    for (size_t i = 0; i < r.log.count; i++) {
+        const struct logged *l = &r.log.items[i];
+        if (l->ev.kind != SIM_EV_NOTE) continue;
+        uint64_t id = 0;
+        unsigned char bytes[64];
+        cr_assert_eq(decode_note(l->text, &id, bytes, sizeof bytes), 64u);
+        size_t at = SIZE_MAX;
+        int bits = bits_differing(bytes, 64, &at);
+        const struct sim_event *a = find_obj(&r, SIM_EV_ATTACK, id);
+        if (a && a->aux == SIM_ATTACK_CORRUPT) cr_assert_eq(bits, 1, "msg %" PRIu64, id);
+        else if (a && a->aux == SIM_ATTACK_FORGE) cr_assert_gt(bits, 1, "msg %" PRIu64, id);
+        else cr_assert_eq(bits, 0, "msg %" PRIu64 " untouched or a true replay", id);
+        notes++;
+    }
+    cr_assert_eq(notes, sends + kinds[SIM_ATTACK_FORGE] + kinds[SIM_ATTACK_REPLAY]);
+    run_free(&r);
 }
 
 Test(sim_world, reorder_delay_adds_its_delay)
