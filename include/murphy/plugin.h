@@ -44,7 +44,13 @@ struct murphy_plugin {
     struct murphy_model_set set; /* its models and oracles (murphy/model.h) */
 };
 
-/* The entry point a model library defines (declared here so the compiler checks its type). */
-const struct murphy_plugin *murphy_plugin(void);
+/* The entry point a model library defines (declared here so the compiler checks its type),
+ * visible even when the library hides its other symbols (-fvisibility=hidden). */
+#if defined(__GNUC__)
+#define MURPHY_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define MURPHY_PLUGIN_EXPORT
+#endif
+MURPHY_PLUGIN_EXPORT const struct murphy_plugin *murphy_plugin(void);
 
 #endif
