@@ -1,10 +1,12 @@
 /* cli/common.c - helpers shared by the subcommands; see cli.h. The host clock, the
  * environment and the host name are read here (and only for metadata and lookup),
  * never by the kernel. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 #include "model_libs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <gnu/libc-version.h>
 #include <gsl/gsl_version.h>
 #include <inttypes.h>
@@ -286,7 +288,9 @@ static void installed_scenarios_dir(char *out, size_t out_bytes)
     if (dir_len <= bindir_len || strcmp(exe + dir_len - bindir_len, bindir) != 0 ||
         exe[dir_len - bindir_len - 1] != '/')
         return;
-    snprintf(out, out_bytes, "%s/%s", exe, MURPHY_INSTALL_SCENARIOS_FROM_BINDIR);
+    char joined[4200], resolved[PATH_MAX];
+    snprintf(joined, sizeof joined, "%s/%s", exe, MURPHY_INSTALL_SCENARIOS_FROM_BINDIR);
+    if (realpath(joined, resolved)) snprintf(out, out_bytes, "%s", resolved); /* no "bin/.." */
 }
 
 const char *cli_scenario_dirs(char *out, size_t out_bytes)
