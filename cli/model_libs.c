@@ -26,6 +26,7 @@ struct model_lib {
     char path[LIB_PATH_BYTES_MAX];
     char sha256[CLI_MODEL_LIB_SHA256_HEX];
     const struct murphy_plugin *plugin;
+    void *handle; /* never closed: every run borrows the library's tables */
 };
 
 static struct {
@@ -155,14 +156,16 @@ static int load_one(const char *given)
         cli_error("--model-lib %s: %s", given, strerror(errno));
         return CLI_EXIT_USAGE;
     }
-    if (strlen(resolved) >= sizeof lib->path) {
+    size_t path_len = strlen(resolved);
+    if (path_len >= sizeof lib->path) {
         cli_error("--model-lib %s: path longer than %d bytes", given, LIB_PATH_BYTES_MAX - 1);
         return CLI_EXIT_USAGE;
     }
-    snprintf(lib->path, sizeof lib->path, "%s", resolved);
+    memcpy(lib->path, resolved, path_len + 1);
     int status = hash_file(lib->path, lib->sha256);
     if (status != CLI_EXIT_OK) return status;
     void *handle = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
+    lib->handle = handle;
     if (!handle) {
         cli_error("--model-lib %s: cannot load: %s", given, dlerror());
         return CLI_EXIT_USAGE;
