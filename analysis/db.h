@@ -48,7 +48,7 @@ struct an_run {
     char platform[64];
     char host[256];
     int64_t pid;
-    char model_libs[512];
+    char model_libs[10240];   /* "PATH SHA256" lines (cli/model_libs.h) */
     uint64_t violation_count;
     uint64_t clamp_count;
 };

@@ -522,7 +522,7 @@ static const struct murphy_model phold_model = {
 };
 
 static const struct murphy_model *const phold_models[] = {&phold_model};
-static const struct murphy_model_set phold_model_set = {phold_models, 1};
+static const struct murphy_model_set phold_model_set = {phold_models, 1, NULL, 0};
 
 /* The scenario, in memory. Link mode: the link's delay is the whole increment, its
  * lookahead added by a reorder_delay that every message takes (reorder = 100%): the

@@ -14,6 +14,7 @@
 #include "lww.h"
 #include "names.h"
 #include "om.h"
+#include "public.h"
 #include "sim/assert.h"
 #include "stamps.h"
 #include "timing.h"
@@ -36,6 +37,7 @@ struct oracle_set {
     struct oracle_report outer;     /* where findings go */
     struct oracle_report counting;  /* what each oracle is given: counts, then forwards */
     void *selves[ORACLE_DEF_COUNT];
+    struct public_oracles *library; /* the oracles of model libraries, after ours */
     uint64_t violation_count;
 };
 
@@ -75,6 +77,11 @@ struct oracle_set *oracle_set_create(const struct oracle_report *report,
             return NULL;
         }
     }
+    set->library = public_oracles_create(&set->counting, scn->models);
+    if (!set->library) {
+        oracle_set_destroy(set);
+        return NULL;
+    }
     return set;
 }
 
@@ -83,6 +90,7 @@ void oracle_set_destroy(struct oracle_set *set)
     if (!set) return;
     for (size_t i = 0; i < ORACLE_DEF_COUNT; i++)
         if (set->selves[i]) oracle_defs[i]->destroy(set->selves[i]);
+    public_oracles_destroy(set->library);
     free(set);
 }
 
@@ -91,6 +99,7 @@ static void on_event(void *ctx, const struct sim_event *ev, const struct sim_eve
     struct oracle_set *set = ctx;
     for (size_t i = 0; i < ORACLE_DEF_COUNT; i++)
         if (set->selves[i]) oracle_defs[i]->on_event(set->selves[i], ev, text);
+    public_oracles_on_event(set->library, ev, text);
 }
 
 struct sim_observer oracle_set_observer(struct oracle_set *set)
@@ -102,6 +111,7 @@ void oracle_set_finish(struct oracle_set *set, int64_t end_ns)
 {
     for (size_t i = 0; i < ORACLE_DEF_COUNT; i++)
         if (set->selves[i] && oracle_defs[i]->finish) oracle_defs[i]->finish(set->selves[i], end_ns);
+    public_oracles_finish(set->library, end_ns);
 }
 
 uint64_t oracle_set_violation_count(const struct oracle_set *set)

@@ -120,6 +120,8 @@ void cli_now_iso(char *out, size_t out_bytes);
 
 /* Prints s single-quoted for a POSIX shell when it holds anything but safe characters. */
 void cli_print_quoted(FILE *out, const char *s);
+/* Prints " --model-lib PATH" for each library loaded (cli/model_libs.h), shell-quoted. */
+void cli_print_model_libs(FILE *out);
 /* Prints `murphy run ...` for the run, shell-quoted, so it can be pasted. */
 void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          char *const *overrides, size_t override_count, const char *db_path,

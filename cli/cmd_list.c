@@ -1,6 +1,7 @@
 /* cli/cmd_list.c - `murphy list`: the scenarios murphy can find by name, with their
  * descriptions, and (--models) the models a scenario can name. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "sim/ini.h"
 
 static const char usage[] =
-    "usage: murphy list [--models]\n"
+    "usage: murphy list [--models] [--model-lib FILE.so]...\n"
     "\n"
     "Lists the scenarios found by name (in $MURPHY_SCENARIO_PATH, then the source tree's\n"
     "and the installed scenarios/ directories) with their descriptions; with --models,\n"
@@ -75,7 +76,7 @@ static void print_description(const char *path)
 
 static void print_models(void)
 {
-    const struct murphy_model_set *set = models_builtin();
+    const struct murphy_model_set *set = cli_models();
     for (size_t i = 0; i < set->model_count; i++) {
         const struct murphy_model *m = set->models[i];
         printf("%-16s %s\n", m->name, m->summary ? m->summary : "");

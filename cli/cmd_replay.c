@@ -2,6 +2,7 @@
  * text, overrides and seed, and compares the new event stream with the recorded one event
  * by event. Reports identity only: an identical replay of a violated run exits 0. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -10,13 +11,16 @@
 #include "sim/world.h"
 
 static const char usage[] =
-    "usage: murphy replay DB [--run ID]\n"
+    "usage: murphy replay DB [--run ID] [--model-lib FILE.so]...\n"
     "\n"
     "Re-runs a recorded run (the newest when --run is not given) from the scenario text,\n"
     "overrides and seed stored with it, and compares every event with the record.\n"
     "Prints 'identical' and exits 0, or names the first event that differs, with what was\n"
     "recorded and what happened now, and exits 4. Says when the program version or the\n"
-    "platform differ from the recording's.\n";
+    "platform differ from the recording's.\n"
+    "\n"
+    "A run made with --model-lib replays only with the same libraries given again: one\n"
+    "missing, or with another SHA-256 than recorded, is refused (exit 4, naming both).\n";
 
 struct comparator {
     struct an_event_iter *it;
@@ -133,7 +137,7 @@ static int replay_run(struct an_db *db, const struct an_run *run)
     struct sim_diag diag;
     int rc = sim_scn_load_text(run->scenario_path, run->scenario_text, run->scenario_text_bytes,
                                (const char *const *)run->overrides, run->override_count,
-                               models_builtin(), &scn, &diag);
+                               cli_models(), &scn, &diag);
     if (rc != SIM_OK) {
         fprintf(stderr, "murphy: the stored scenario of run %" PRId64 " no longer loads:\n",
                 run->id);
@@ -174,7 +178,8 @@ int cmd_replay(int argc, char **argv)
     status = cli_open_run(db_path, run_id, &db, &run);
     if (status != CLI_EXIT_OK) return status;
     print_differences(&run);
-    status = replay_run(db, &run);
+    status = cli_model_libs_match(run.model_libs);
+    if (status == CLI_EXIT_OK) status = replay_run(db, &run);
     an_run_free(&run);
     an_db_close(db);
     return status;

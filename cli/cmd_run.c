@@ -1,5 +1,6 @@
 /* cli/cmd_run.c - `murphy run`: one scenario, one seed, recorded to SQLite. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 
 static const char usage[] =
     "usage: murphy run SCENARIO [--seed N] [--set SECTION.KEY=VALUE]... [--db FILE]\n"
-    "                  [--no-db] [--stop-at SEQ] [--quiet]\n"
+    "                  [--no-db] [--stop-at SEQ] [--quiet] [--check-determinism]\n"
+    "                  [--model-lib FILE.so]...\n"
     "\n"
     "Runs SCENARIO (a path, or a name found by `murphy list`) with one seed and records\n"
     "every event to the database (default murphy.db). Prints the run id, the event-stream\n"
@@ -34,6 +36,8 @@ static const char usage[] =
     "  --quiet         print only the hash line and the reproducing command\n"
     "  --check-determinism  then replay the run in a fresh process (murphy replay) and\n"
     "                  name the first event that differs; exit 4 if any does\n"
+    "  --model-lib FILE.so  load models (and oracles) from a library built against\n"
+    "                  libmurphy; its path and SHA-256 are recorded with the run\n"
     "\n"
     "exit status: 0 ok, 1 an invariant was violated, 2 bad usage or scenario,\n"
     "3 database error, 128+N killed by signal N (the run is kept, marked incomplete)\n";
@@ -190,7 +194,16 @@ static int check_determinism(const char *db_path, int64_t run_id)
         return CLI_EXIT_IO;
     }
     if (pid == 0) {
-        execl("/proc/self/exe", "murphy", "replay", db_path, "--run", run, (char *)NULL);
+        /* the same libraries, by the paths recorded: replay checks their SHA-256 again */
+        char *argv[6 + 2 * CLI_MODEL_LIBS_MAX + 1] = {"murphy", "replay", (char *)db_path,
+                                                      "--run", run};
+        size_t argc = 5;
+        for (size_t i = 0; i < cli_model_lib_count(); i++) {
+            argv[argc++] = "--model-lib";
+            argv[argc++] = (char *)cli_model_lib_path(i);
+        }
+        argv[argc] = NULL;
+        execv("/proc/self/exe", argv);
         _exit(CLI_EXIT_IO);
     }
     int wstatus = 0;

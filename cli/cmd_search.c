@@ -22,7 +22,7 @@
 
 static const char usage[] =
     "usage: murphy search SCENARIO --seeds A..B [--set K=V]... [--jobs J] [--shard K/N]\n"
-    "                     [--db FILE] [--keep N|all] [--quiet]\n"
+    "                     [--db FILE] [--keep N|all] [--quiet] [--model-lib FILE.so]...\n"
     "\n"
     "Runs SCENARIO once per seed, in-process and without recording events (the oracles\n"
     "and accumulators run live, as in `murphy run`), looking for seeds that break an\n"

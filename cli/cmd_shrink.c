@@ -10,6 +10,7 @@
  * the result is recorded as a new run whose scenario text is the shrunk one, so replay,
  * log and why work on it. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 
 static const char usage[] =
     "usage: murphy shrink DB [--run ID] [--out FILE.ini] [--db OUT.db] [--max-runs N]\n"
-    "                     [--quiet]\n"
+    "                     [--quiet] [--model-lib FILE.so]...\n"
     "\n"
     "Shrinks the fault schedule of a violated run (the newest unless --run) with the same\n"
     "seed, keeping the kind of its first violation: the same source (oracle:elect, model)\n"
@@ -327,7 +328,7 @@ static int load_text(const struct job *job, uint32_t *fault_count, int64_t *dura
     struct sim_scenario scn;
     struct sim_diag diag;
     int rc = sim_scn_load_text(job->run->scenario_path, job->text, job->text_bytes,
-                               job->overrides, job->override_count, models_builtin(), &scn,
+                               job->overrides, job->override_count, cli_models(), &scn,
                                &diag);
     if (rc != SIM_OK) {
         fprintf(stderr, "murphy: run %" PRId64 " rebuilt from its record does not load:\n",
@@ -355,6 +356,12 @@ static int prepare(const struct shrink_args *a, struct an_run *run, struct job *
     struct an_db *db = NULL;
     int status = cli_open_run(a->db_path, a->run_id, &db, run);
     if (status != CLI_EXIT_OK) return status;
+    /* a run of a model library shrinks only with that very library (as replay) */
+    status = cli_model_libs_match(run->model_libs);
+    if (status != CLI_EXIT_OK) {
+        an_db_close(db);
+        return status;
+    }
     job->run = run;
     status = read_target(db, job);
     if (status == CLI_EXIT_OK) status = read_lines(db, run, lines, count);
@@ -430,7 +437,9 @@ static int record(const struct shrink_args *a, struct job *job)
     } else {
         printf("reproduce: murphy replay ");
         cli_print_quoted(stdout, db_path);
-        printf(" --run %" PRId64 "   (--out FILE.ini writes the scenario to run)\n", r.run_id);
+        printf(" --run %" PRId64, r.run_id);
+        cli_print_model_libs(stdout);
+        printf("   (--out FILE.ini writes the scenario to run)\n");
     }
     return CLI_EXIT_OK;
 }

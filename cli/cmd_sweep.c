@@ -6,6 +6,7 @@
  * (cli/workers.h) before any database is opened; each runs its round-robin slice and
  * sends its rows to the parent, which alone writes the database. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -28,6 +29,7 @@
 static const char usage[] =
     "usage: murphy sweep SCENARIO --set KEY=SPEC... --seeds A..B [--jobs J] [--shard K/N]\n"
     "                    [--db FILE] [--full] [--csv FILE] [--commands] [--quiet]\n"
+    "                    [--model-lib FILE.so]...\n"
     "\n"
     "Runs SCENARIO at every point of a grid of settings, once per seed, in-process and\n"
     "without recording events: each run's oracles and accumulators are fed live, and its\n"
@@ -451,7 +453,7 @@ static int check_points(struct plan *plan)
         size_t n = point_overrides(plan, p, sets);
         struct sim_scenario scn;
         struct sim_diag diag;
-        int rc = sim_scn_load(plan->spec.scenario_path, sets, n, models_builtin(), &scn, &diag);
+        int rc = sim_scn_load(plan->spec.scenario_path, sets, n, cli_models(), &scn, &diag);
         if (rc != SIM_OK) {
             cli_diag_overrides(&diag, sets, n);
             return cli_exit_for(rc);

@@ -3,6 +3,7 @@
  * cli/timeline_svg.c; this file reads the arguments, picks the lanes and finds the
  * reference the wall clocks are compared with (the run's scenario, loaded as replay does). */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -140,7 +141,7 @@ static int64_t wall_start_of(const struct an_run *run)
     int64_t wall_start_ns = INT64_C(1735689600) * 1000000000; /* scenarios/README.md */
     if (sim_scn_load_text(run->scenario_path, run->scenario_text, run->scenario_text_bytes,
                           (const char *const *)run->overrides, run->override_count,
-                          models_builtin(), &scn, &diag) == SIM_OK) {
+                          cli_models(), &scn, &diag) == SIM_OK) {
         wall_start_ns = scn.wall_start_ns;
         sim_scn_free(&scn);
     } else {

@@ -1,9 +1,12 @@
 /* cli/common.c - helpers shared by the subcommands; see cli.h. The host clock, the
  * environment and the host name are read here (and only for metadata and lookup),
  * never by the kernel. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <gnu/libc-version.h>
 #include <gsl/gsl_version.h>
 #include <inttypes.h>
@@ -282,11 +285,37 @@ int cli_on_run(const char *db_path, uint64_t run_id,
     return status;
 }
 
+/* The scenarios of an installed murphy, found from where this executable lies (an
+ * install whose prefix was chosen at `cmake --install --prefix` time, or moved since):
+ * only when the executable sits in a directory named like the install's bindir, so a
+ * build tree never picks up a stranger's files. Empty if not. */
+static void installed_scenarios_dir(char *out, size_t out_bytes)
+{
+    out[0] = '\0';
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = '\0';
+    const char *bindir = MURPHY_INSTALL_BINDIR;
+    size_t dir_len = strlen(exe), bindir_len = strlen(bindir);
+    if (dir_len <= bindir_len || strcmp(exe + dir_len - bindir_len, bindir) != 0 ||
+        exe[dir_len - bindir_len - 1] != '/')
+        return;
+    char joined[4200], resolved[PATH_MAX];
+    snprintf(joined, sizeof joined, "%s/%s", exe, MURPHY_INSTALL_SCENARIOS_FROM_BINDIR);
+    if (realpath(joined, resolved)) snprintf(out, out_bytes, "%s", resolved); /* no "bin/.." */
+}
+
 const char *cli_scenario_dirs(char *out, size_t out_bytes)
 {
     const char *env = getenv("MURPHY_SCENARIO_PATH");
-    snprintf(out, out_bytes, "%s%s%s:%s", env ? env : "", env ? ":" : "",
-             MURPHY_SOURCE_SCENARIOS, MURPHY_INSTALL_SCENARIOS);
+    char installed[4200];
+    installed_scenarios_dir(installed, sizeof installed);
+    snprintf(out, out_bytes, "%s%s%s%s%s:%s", env ? env : "", env ? ":" : "", installed,
+             installed[0] ? ":" : "", MURPHY_SOURCE_SCENARIOS, MURPHY_INSTALL_SCENARIOS);
     return out;
 }
 
@@ -333,7 +362,7 @@ void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf)
     snprintf(buf->gsl, sizeof buf->gsl, "%s", GSL_VERSION);
     *meta = (struct sim_run_meta){
         .program_version = MURPHY_VERSION,
-        .model_libs = "",
+        .model_libs = cli_model_libs_record(),
         .host = buf->host,
         .pid = (int64_t)getpid(),
         .started_at = buf->started_at,
@@ -364,12 +393,21 @@ void cli_print_quoted(FILE *out, const char *s)
     fputc('\'', out);
 }
 
+void cli_print_model_libs(FILE *out)
+{
+    for (size_t i = 0; i < cli_model_lib_count(); i++) {
+        fputs(" --model-lib ", out);
+        cli_print_quoted(out, cli_model_lib_path(i));
+    }
+}
+
 void cli_print_reproduce(FILE *out, const char *scenario_path, uint64_t seed,
                          char *const *overrides, size_t override_count, const char *db_path,
                          uint64_t stop_at_seq)
 {
     fputs("reproduce: murphy run ", out);
     cli_print_quoted(out, scenario_path);
+    cli_print_model_libs(out);
     fprintf(out, " --seed %" PRIu64, seed);
     for (size_t i = 0; i < override_count; i++) {
         fputs(" --set ", out);
@@ -464,7 +502,7 @@ int cli_load_scenario(const char *name_or_path, const char *const *overrides,
 {
     if (cli_find_scenario(name_or_path, path, path_bytes) != 0) return CLI_EXIT_USAGE;
     struct sim_diag diag;
-    int rc = sim_scn_load(path, overrides, override_count, models_builtin(), scn, &diag);
+    int rc = sim_scn_load(path, overrides, override_count, cli_models(), scn, &diag);
     if (rc == SIM_OK) return CLI_EXIT_OK;
     cli_diag_overrides(&diag, overrides, override_count);
     return cli_exit_for(rc);

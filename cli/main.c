@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "model_libs.h"
+
 static const char usage[] =
     "usage: murphy COMMAND [ARGS]   (murphy COMMAND --help for each)\n"
     "\n"
@@ -25,6 +27,11 @@ static const char usage[] =
     "  compare A [B]   two runs' numbers side by side (with vs without)\n"
     "  export DB       a run for other tools: ShiViz, Jepsen-style JSONL, CSV\n"
     "  timeline DB     a run as a sequence diagram: SVG, or HTML with hover and zoom\n"
+    "\n"
+    "run, replay, sweep, search, shrink, list and timeline take --model-lib FILE.so (any\n"
+    "number of times): models and oracles from a library built against libmurphy\n"
+    "(docs/writing-models.md). Only the command line loads one, never a scenario or a\n"
+    "record; runs record its SHA-256 and replay refuses a different library.\n"
     "\n"
     "exit status: 0 fine, 1 an invariant broke, 2 bad usage or input, 3 I/O or database\n"
     "error, 4 replay diverged, 5 a checker gave up (unknown), 128+N killed by signal N\n";
@@ -55,8 +62,15 @@ int main(int argc, char **argv)
         printf("murphy %s\n", MURPHY_VERSION);
         return CLI_EXIT_OK;
     }
+    int command_argc = argc - 1;
+    char **command_argv = argv + 1;
+    /* model libraries load here, before a command opens anything or forks a worker */
+    if (cli_model_libs_accepted_by(argv[1])) {
+        int status = cli_model_libs_take(&command_argc, command_argv);
+        if (status != CLI_EXIT_OK) return status;
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(command_argc, command_argv);
     cli_error("unknown command '%s' (see murphy --help)", argv[1]);
     return CLI_EXIT_USAGE;
 }

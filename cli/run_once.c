@@ -10,6 +10,7 @@
 #include "checks/cause.h"
 #include "checks/oracle.h"
 #include "cli.h"
+#include "model_libs.h"
 #include "models/models.h"
 #include "sim/world.h"
 
@@ -170,7 +171,7 @@ int cli_run_once(const char *scenario_path, const char *const *overrides,
     out->seed = seed;
     struct sim_scenario scn;
     struct sim_diag diag;
-    int rc = sim_scn_load(scenario_path, overrides, override_count, models_builtin(), &scn,
+    int rc = sim_scn_load(scenario_path, overrides, override_count, cli_models(), &scn,
                           &diag);
     if (rc != SIM_OK) {
         cli_diag_overrides(&diag, overrides, override_count);
@@ -189,7 +190,7 @@ int cli_run_once_text(const char *scenario_path, const char *text, size_t text_b
     struct sim_scenario scn;
     struct sim_diag diag;
     int rc = sim_scn_load_text(scenario_path, text, text_bytes, overrides, override_count,
-                               models_builtin(), &scn, &diag);
+                               cli_models(), &scn, &diag);
     if (rc != SIM_OK) {
         cli_diag_overrides(&diag, overrides, override_count);
         return cli_exit_for(rc);

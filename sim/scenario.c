@@ -1366,6 +1366,7 @@ int sim_scn_load_text(const char *path, const char *text, size_t text_bytes,
     memset(scn, 0, sizeof *scn);
     memset(diag, 0, sizeof *diag);
     struct loader ld = {.scn = scn, .models = models, .diag = diag};
+    scn->models = models;
     int rc = SIM_ENOMEM;
     if (copy_inputs(scn, path, text, text_bytes, overrides, override_count) != 0) {
         sim_diag_set(diag, rc, path, 0, 0, "out of memory");
@@ -1461,7 +1462,11 @@ const char *sim_scn_node_name(const struct sim_scenario *scn, uint32_t index, ch
                               size_t out_bytes)
 {
     const struct sim_group *g = sim_scn_node_group(scn, index);
-    if (g->node_count == 1) snprintf(out, out_bytes, "%s", g->name);
-    else snprintf(out, out_bytes, "%s.%u", g->name, index - g->first_node);
+    /* a name cut to fit out is still a fine label; the length is looked at so that gcc,
+     * inlining this into a caller with a small buffer, does not warn about the cut */
+    int length = g->node_count == 1
+                     ? snprintf(out, out_bytes, "%s", g->name)
+                     : snprintf(out, out_bytes, "%s.%u", g->name, index - g->first_node);
+    SIM_ASSERT(length >= 0);
     return out;
 }

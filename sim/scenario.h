@@ -218,6 +218,8 @@ struct sim_scenario {
     struct sim_empirical **empiricals; /* sample tables, one per distinct file named */
     size_t empirical_count;
     size_t override_count;
+    const struct murphy_model_set *models; /* what it was loaded with (borrowed): the
+                                              oracles of a model library come with it */
 };
 
 /* Reads path, applies overrides ("section.key=value"), resolves models from `models`

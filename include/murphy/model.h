@@ -84,11 +84,17 @@ struct murphy_model {
                         uint64_t draw, char *said, size_t said_bytes);
 };
 
+struct murphy_oracle; /* murphy/oracle.h */
+
 /* A set of models offered to the kernel (in-tree ones come from models/, out-of-tree
- * ones from a library named on the command line). Borrowed; must outlive the run. */
+ * ones from a library named on the command line, murphy/plugin.h), with the oracles
+ * that judge them (none for the in-tree set: its oracles live in checks/). Borrowed;
+ * must outlive the run. */
 struct murphy_model_set {
     const struct murphy_model *const *models;
     size_t model_count;
+    const struct murphy_oracle *const *oracles; /* NULL when oracle_count is 0 */
+    size_t oracle_count;
 };
 
 #endif

@@ -146,7 +146,7 @@ static const struct murphy_model driver_model = {
 static const struct murphy_model *const models[] = {
     &models_lease_server, &models_store_server, &models_lease_client, &driver_model,
 };
-static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0]};
+static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0], NULL, 0};
 
 /* What a run showed: per node, its notes joined by ' '; all claims as name(node:a,b). */
 #define NODES 4u

@@ -163,7 +163,7 @@ static const struct murphy_model driver_model = {
 static const struct murphy_model *const models[] = {
     &models_name_registry, &models_name_client, &driver_model,
 };
-static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0]};
+static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0], NULL, 0};
 
 #define NODES 4u
 struct seen {

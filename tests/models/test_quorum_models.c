@@ -165,7 +165,7 @@ static const struct murphy_model driver_model = {
 static const struct murphy_model *const models[] = {
     &models_quorum_replica, &models_quorum_client, &driver_model,
 };
-static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0]};
+static const struct murphy_model_set model_set = {models, sizeof models / sizeof models[0], NULL, 0};
 
 /* What a run showed: per node, its notes joined by ' '; and the client's history. */
 #define NODES 8u
