@@ -112,6 +112,8 @@ struct cli_meta_buf {
 };
 void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf);
 void cli_now_iso(char *out, size_t out_bytes);
+/* A whole file, NUL-terminated, malloc'd (the caller frees); NULL if it cannot be read. */
+char *cli_read_file(const char *path);
 
 /* Prints s single-quoted for a POSIX shell when it holds anything but safe characters. */
 void cli_print_quoted(FILE *out, const char *s);

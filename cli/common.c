@@ -300,6 +300,24 @@ int cli_find_scenario(const char *name, char *path, size_t path_bytes)
     return -1;
 }
 
+char *cli_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct cli_buf b = {0};
+    unsigned char chunk[8192];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = cli_buf_put(&b, chunk, n);
+    ok = ok && !ferror(f) && cli_buf_put(&b, "", 1);
+    fclose(f);
+    if (!ok) {
+        free(b.bytes);
+        return NULL;
+    }
+    return (char *)b.bytes;
+}
+
 void cli_now_iso(char *out, size_t out_bytes)
 {
     time_t now = time(NULL);
