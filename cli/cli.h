@@ -111,6 +111,8 @@ struct cli_meta_buf {
     char gsl[32];
 };
 void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf);
+/* sim_rec_open, with the test-only size cap MURPHY_TEST_MAX_PAGES (a full disk). */
+int cli_rec_open(const char *path, struct sim_recorder **rec, struct sim_diag *diag);
 void cli_now_iso(char *out, size_t out_bytes);
 /* A whole file, NUL-terminated, malloc'd (the caller frees); NULL if it cannot be read. */
 char *cli_read_file(const char *path);

@@ -318,6 +318,21 @@ char *cli_read_file(const char *path)
     return (char *)b.bytes;
 }
 
+int cli_rec_open(const char *path, struct sim_recorder **rec, struct sim_diag *diag)
+{
+    /* test-only: MURPHY_TEST_MAX_PAGES=N caps the file at N pages, a full disk on demand
+     * (tests/cli/test_resource_faults.c); not documented for users */
+    const char *env = getenv("MURPHY_TEST_MAX_PAGES");
+    uint64_t max_pages = 0;
+    if (env && *env) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 10);
+        if (errno == 0 && end && *end == '\0') max_pages = v;
+    }
+    return sim_rec_open_limited(path, max_pages, rec, diag);
+}
+
 void cli_now_iso(char *out, size_t out_bytes)
 {
     time_t now = time(NULL);
