@@ -48,7 +48,9 @@ static const char usage[] =
     "                  default 20, `all` for every one\n"
     "  --quiet         print only the failing seeds and the summary\n"
     "\n"
-    "Progress goes to stderr when it is a terminal.\n"
+    "Progress goes to stderr when it is a terminal. Interrupted by SIGINT or SIGTERM, a\n"
+    "search stores the seeds it has run in --db; the same command again resumes it\n"
+    "(\"resumed: K of N done\") and runs only the rest.\n"
     "\n"
     "exit status: 0 no seed failed, 1 some seed failed, 2 bad usage or scenario, 3 database\n"
     "or worker error, 4 a re-run differed from its first run, 128+N interrupted by signal N\n";

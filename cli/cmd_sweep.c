@@ -62,6 +62,10 @@ static const char usage[] =
     "same table exactly. At the end: the worst point's re-run command and the cost in wall\n"
     "seconds per simulated day. Progress goes to stderr when it is a terminal.\n"
     "\n"
+    "Rows are stored as runs end (committed every 0.5 s). Interrupted (SIGINT, SIGTERM,\n"
+    "or killed), the same command again resumes the unfinished sweep: it prints\n"
+    "\"resumed: K of N done\" and runs only the rest.\n"
+    "\n"
     "exit status: 0 done (violations are results, counted in the table), 2 bad usage or\n"
     "scenario, 3 database or worker error, 128+N interrupted by signal N\n";
 
