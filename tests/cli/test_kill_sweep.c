@@ -27,7 +27,7 @@
 #define SWEEP_SET "scenario.duration=40s"
 #define SWEEP_SEEDS "1..5"
 #define SWEEP_RUNS 10
-#define SWEEP_KILLS 14 /* + 12 searches + 12 merges + test_kill's 20 runs: 58 SIGKILLs */
+#define SWEEP_KILLS 14 /* + 15 searches + 12 merges + test_kill's 20 runs: 61 SIGKILLs */
 #define SEARCH_SET "scenario.duration=60s"
 #define SEARCH_SEEDS "1..10"
 #define SEARCH_SEED_COUNT 10
@@ -389,6 +389,39 @@ Test(kill_sweep, sigkill_during_a_search, .timeout = 900)
         free(again);
         spawn_result_free(&r);
         assert_integrity(db_path, what);
+    }
+    /* moments anchored to the first recorded run (whatever the machine's speed): inside
+     * the recording of the failing seeds */
+    for (size_t i = 0; i < 3; i++) {
+        char name[32], what[96];
+        snprintf(name, sizeof name, "anchored-%zu.db", i);
+        const char *db_path = tmp_path(name);
+        int64_t extra_ns = (int64_t)(next_random(&state) % UINT64_C(20000000));
+        snprintf(what, sizeof what, "search SIGKILL %.1f ms into recording",
+                 (double)extra_ns / 1e6);
+        struct spawn_child child;
+        cr_assert_eq(spawn_start(&child, NULL, search_argv(db_path)), 0);
+        double start = now_s();
+        for (bool has_run = false; !has_run;) {
+            sqlite3 *poll_db = NULL;
+            if (sqlite3_open_v2(db_path, &poll_db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+                sqlite3_stmt *st = NULL;
+                has_run = sqlite3_prepare_v2(poll_db, "SELECT count(*) FROM events", -1, &st,
+                                             NULL) == SQLITE_OK &&
+                          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+                sqlite3_finalize(st);
+            }
+            sqlite3_close(poll_db);
+            cr_assert_lt(now_s() - start, 120.0, "%s: nothing recorded in 120 s", what);
+            if (!has_run) sleep_ns(500000);
+        }
+        sleep_ns(extra_ns);
+        cr_assert_eq(kill(child.pid, SIGKILL), 0);
+        struct spawn_result r;
+        spawn_wait(&child, &r, 300);
+        spawn_result_free(&r);
+        assert_integrity(db_path, what);
+        with_unfinished += check_runs(db_path, reference, what) > 0;
     }
     free(findings);
     cr_log_info("search kills: %zu left a database, %zu an unfinished run", with_db,
