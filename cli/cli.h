@@ -116,7 +116,11 @@ struct cli_meta_buf {
     char gsl[32];
 };
 void cli_run_meta(struct sim_run_meta *meta, struct cli_meta_buf *buf);
+/* sim_rec_open, with the test-only size cap MURPHY_TEST_MAX_PAGES (a full disk). */
+int cli_rec_open(const char *path, struct sim_recorder **rec, struct sim_diag *diag);
 void cli_now_iso(char *out, size_t out_bytes);
+/* A whole file, NUL-terminated, malloc'd (the caller frees); NULL if it cannot be read. */
+char *cli_read_file(const char *path);
 
 /* Prints s single-quoted for a POSIX shell when it holds anything but safe characters. */
 void cli_print_quoted(FILE *out, const char *s);

@@ -14,8 +14,9 @@ static const char usage[] =
     "Folds the newest sweep of each IN.db (the shards of `murphy sweep --shard K/N`) into\n"
     "one sweep stored in OUT.db, and prints its table. Shards of different sweeps (another\n"
     "scenario text, fixed settings, grid or seeds) are refused, and so is a (point, seed)\n"
-    "found twice with different results. The rows are sorted by (point, seed) before\n"
-    "anything is summed, so the table equals the one a single process prints.\n"
+    "found twice with different results, and so is an unfinished (interrupted) shard.\n"
+    "The rows are sorted by (point, seed) before anything is summed, so the table equals\n"
+    "the one a single process prints.\n"
     "\n"
     "exit status: 0 merged, 2 bad usage or shards that do not belong together, 3 database\n"
     "error\n";
@@ -75,7 +76,11 @@ int cmd_merge(int argc, char **argv)
         status = sweep_store_read(argv[i], 0, &shard, &rows, &count);
         if (status != CLI_EXIT_OK) break;
         const char *why = i == 2 ? NULL : mismatch(&spec, &shard);
-        if (why) {
+        if (!shard.is_complete) {
+            cli_error("merge: the sweep in %s is unfinished (interrupted); run its command"
+                      " again to resume it, then merge", argv[i]);
+            status = CLI_EXIT_USAGE;
+        } else if (why) {
             cli_error("merge: %s is a shard of another sweep than %s (%s); refusing", argv[i],
                       argv[2], why);
             status = CLI_EXIT_USAGE;

@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv)
         struct sim_run_meta meta;
         struct cli_meta_buf buf;
         cli_run_meta(&meta, &buf);
-        rc = sim_rec_open(a.db_path, &st.rec, &diag);
+        rc = cli_rec_open(a.db_path, &st.rec, &diag);
         if (rc == SIM_OK) rc = sim_rec_begin_run(st.rec, world, &meta, &run_id, &diag);
         if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", a.db_path);
     }

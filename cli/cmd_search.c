@@ -16,6 +16,7 @@
 
 #include "models/models.h"
 #include "run_once.h"
+#include "search_store.h"
 #include "workers.h"
 
 #define OVERRIDES_MAX 256
@@ -47,7 +48,9 @@ static const char usage[] =
     "                  default 20, `all` for every one\n"
     "  --quiet         print only the failing seeds and the summary\n"
     "\n"
-    "Progress goes to stderr when it is a terminal.\n"
+    "Progress goes to stderr when it is a terminal. Interrupted by SIGINT or SIGTERM, a\n"
+    "search stores the seeds it has run in --db; the same command again resumes it\n"
+    "(\"resumed: K of N done\") and runs only the rest.\n"
     "\n"
     "exit status: 0 no seed failed, 1 some seed failed, 2 bad usage or scenario, 3 database\n"
     "or worker error, 4 a re-run differed from its first run, 128+N interrupted by signal N\n";
@@ -142,6 +145,7 @@ static int worker(void *ctx, size_t j, int fd)
 {
     struct search *s = ctx;
     for (size_t k = j; k < s->seed_count; k += (size_t)s->a->jobs) {
+        if (s->results[k].status[0]) continue; /* resumed: run before */
         struct {
             uint64_t index;
             struct cli_run_result result;
@@ -176,13 +180,14 @@ static int run_all(struct search *s)
     if (s->a->jobs > 1) {
         struct cli_workers w = {(size_t)s->a->jobs, "search", s, worker, receive};
         int status = cli_workers_run(&w);
-        if (status == CLI_EXIT_OK && s->done != s->seed_count) {
+        if (status == CLI_EXIT_OK && !cli_interrupt && s->done != s->seed_count) {
             cli_error("search: %zu of %zu runs came back", s->done, s->seed_count);
             status = CLI_EXIT_IO;
         }
         return status;
     }
     for (size_t k = 0; k < s->seed_count; k++) {
+        if (s->results[k].status[0]) continue; /* resumed: run before */
         struct cli_run_result r;
         int status = run_seed(s, s->seeds[k], NULL, &r);
         if (status != CLI_EXIT_OK) return status;
@@ -191,12 +196,14 @@ static int run_all(struct search *s)
     return CLI_EXIT_OK;
 }
 
-/* Records a failing seed and prints it; returns an exit status. */
-static int record_failing(const struct search *s, const struct cli_run_result *first)
+/* Records a failing seed (unless a resumed search did: first->run_id) and prints it;
+ * returns an exit status. */
+static int record_failing(const struct search *s, struct cli_run_result *first)
 {
-    struct cli_run_result again;
-    int status = run_seed(s, first->seed, s->a->db_path, &again);
+    struct cli_run_result again = *first;
+    int status = first->run_id ? CLI_EXIT_OK : run_seed(s, first->seed, s->a->db_path, &again);
     if (status != CLI_EXIT_OK) return status;
+    first->run_id = again.run_id;
     if (again.event_hash != first->event_hash || strcmp(again.status, first->status) != 0) {
         cli_error("search: seed %" PRIu64 " ran differently when recorded (hash %016" PRIx64
                   " %s, then %016" PRIx64 " %s): the run is not a function of its seed",
@@ -220,6 +227,25 @@ static double wall_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The key's overrides: the --set arguments in order, one per line. */
+static int join_overrides(const char *const *overrides, size_t count, struct search_key *key)
+{
+    size_t bytes = 1;
+    for (size_t i = 0; i < count; i++) bytes += strlen(overrides[i]) + 1;
+    char *out = malloc(bytes);
+    if (!out) return CLI_EXIT_IO;
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(overrides[i]);
+        memcpy(out + at, overrides[i], n);
+        out[at + n] = '\n';
+        at += n + 1;
+    }
+    out[at] = '\0';
+    key->overrides = out;
+    return CLI_EXIT_OK;
 }
 
 /* This shard's seeds: those equal to K modulo N, in --seeds order. */
@@ -255,6 +281,22 @@ int cmd_search(int argc, char **argv)
     sim_scn_free(&scn);
     struct search s = {.a = &a, .path = path};
     status = shard_seeds(&a, &s);
+    struct search_key key = {cli_read_file(path), NULL};
+    size_t resumed = 0;
+    if (status == CLI_EXIT_OK && !key.scenario_text) {
+        cli_error("%s: cannot read it", path);
+        status = CLI_EXIT_USAGE;
+    }
+    if (status == CLI_EXIT_OK) status = join_overrides(a.overrides, a.override_count, &key);
+    if (status == CLI_EXIT_OK)
+        status = search_progress_load(a.db_path, &key, s.seeds, s.seed_count, s.results,
+                                      &resumed);
+    for (size_t k = 0; status == CLI_EXIT_OK && k < s.seed_count; k++) {
+        s.done += s.results[k].status[0] != '\0';
+        s.failing += strcmp(s.results[k].status, "violated") == 0;
+    }
+    if (status == CLI_EXIT_OK && resumed)
+        printf("resumed: %zu of %zu done (progress in %s)\n", resumed, s.seed_count, a.db_path);
     double started = wall_s();
     if (status == CLI_EXIT_OK) {
         cli_catch_signals();
@@ -280,9 +322,20 @@ int cmd_search(int argc, char **argv)
         if (cli_interrupt) status = 128 + (int)cli_interrupt;
     }
     if (failing > a.keep) printf("\n");
+    if (status > 128) { /* interrupted: keep what is done for the same command */
+        int saved = search_progress_save(a.db_path, &key, s.results, s.seed_count);
+        if (saved != CLI_EXIT_OK) status = saved;
+        else
+            fprintf(stderr, "murphy: search interrupted: %zu of %zu seeds done, stored in %s;"
+                    " run the same command again to resume\n", s.done, s.seed_count,
+                    a.db_path);
+    } else if (status == CLI_EXIT_OK && resumed) {
+        status = search_progress_clear(a.db_path, &key);
+    }
     if (status == CLI_EXIT_OK) {
         printf("search: %zu seeds, %zu failing", s.seed_count, failing);
-        if (wall > 0) printf(", %.1f seeds per second", (double)s.seed_count / wall);
+        if (wall > 0 && s.seed_count > resumed) /* the seeds run this time */
+            printf(", %.1f seeds per second", (double)(s.seed_count - resumed) / wall);
         printf(" (%.3g s searching, %" PRIu64 " jobs)\n", wall, a.jobs);
         if (failing)
             printf("recorded: %zu failing runs in %s%s\n", recorded, a.db_path,
@@ -291,5 +344,7 @@ int cmd_search(int argc, char **argv)
     }
     free(s.seeds);
     free(s.results);
+    free((char *)key.scenario_text);
+    free((char *)key.overrides);
     return status;
 }

@@ -64,6 +64,10 @@ static const char usage[] =
     "same table exactly. At the end: the worst point's re-run command and the cost in wall\n"
     "seconds per simulated day. Progress goes to stderr when it is a terminal.\n"
     "\n"
+    "Rows are stored as runs end (committed every 0.5 s). Interrupted (SIGINT, SIGTERM,\n"
+    "or killed), the same command again resumes the unfinished sweep: it prints\n"
+    "\"resumed: K of N done\" and runs only the rest.\n"
+    "\n"
     "exit status: 0 done (violations are results, counted in the table), 2 bad usage or\n"
     "scenario, 3 database or worker error, 128+N interrupted by signal N\n";
 
@@ -313,31 +317,6 @@ static bool decode_row(const unsigned char *p, size_t len, struct sweep_row *r)
 
 /* ---- the slices ---------------------------------------------------------------------- */
 
-struct collected {
-    struct sweep_row *rows;
-    size_t count, cap;
-};
-
-static bool collect(struct collected *c, const struct sweep_row *row)
-{
-    if (c->count == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        struct sweep_row *grown = realloc(c->rows, cap * sizeof *grown);
-        if (!grown) return false;
-        c->rows = grown;
-        c->cap = cap;
-    }
-    c->rows[c->count++] = *row;
-    return true;
-}
-
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress(size_t done, size_t total)
 {
     if (isatty(STDERR_FILENO))
@@ -353,21 +332,63 @@ static void task_of(const struct plan *plan, const struct sweep_args *a, uint64_
     *seed = plan->seeds[index % plan->spec.seed_count];
 }
 
+/* The runs still to do: the shard's tasks whose (point, seed) a resumed sweep has not
+ * stored (done: sorted by (point, seed)). */
+struct todo {
+    uint64_t *tasks; /* shard-local indices, ascending */
+    size_t count;
+    size_t stored;   /* rows stored so far, resumed ones included */
+    size_t total;    /* the shard's runs */
+};
+
+static bool is_done(const struct sweep_row *done, size_t done_count, uint32_t point,
+                    uint64_t seed)
+{
+    size_t lo = 0, hi = done_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct sweep_row *r = &done[mid];
+        if (r->point == point && r->seed == seed) return true;
+        if (r->point < point || (r->point == point && r->seed < seed)) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
+static int plan_todo(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
+                     const struct sweep_row *done, size_t done_count, struct todo *t)
+{
+    t->tasks = malloc((task_count ? task_count : 1) * sizeof *t->tasks);
+    if (!t->tasks) return CLI_EXIT_IO;
+    t->count = 0;
+    t->total = (size_t)task_count;
+    for (uint64_t k = 0; k < task_count; k++) {
+        uint32_t point;
+        uint64_t seed;
+        task_of(plan, a, k, &point, &seed);
+        if (!is_done(done, done_count, point, seed)) t->tasks[t->count++] = k;
+    }
+    t->stored = t->total - t->count;
+    return CLI_EXIT_OK;
+}
+
 struct jobs_ctx {
     const struct plan *plan;
     const struct sweep_args *a;
-    uint64_t task_count;
-    struct collected *out;
+    struct todo *todo;
+    struct sweep_writer *writer;
+    int store_status; /* the first failed commit */
 };
 
-/* A worker: runs tasks j, j+J, ... of the shard and streams their rows to fd. */
+/* A worker: runs to-do entries j, j+J, ... and streams their rows to fd. An interrupted
+ * run sends nothing: only whole runs are stored. */
 static int worker(void *ctx, size_t j, int fd)
 {
     const struct jobs_ctx *c = ctx;
-    for (uint64_t k = j; k < c->task_count; k += c->a->jobs) {
+    for (size_t i = j; i < c->todo->count; i += (size_t)c->a->jobs) {
         uint32_t point;
         uint64_t seed;
-        task_of(c->plan, c->a, k, &point, &seed);
+        task_of(c->plan, c->a, c->todo->tasks[i], &point, &seed);
         struct sweep_row row;
         int status = run_one(c->plan, point, seed, c->a->is_full ? c->a->db_path : NULL, &row);
         struct cli_buf b = {0};
@@ -381,69 +402,64 @@ static int worker(void *ctx, size_t j, int fd)
     return CLI_EXIT_OK;
 }
 
+static int store_row(struct jobs_ctx *c, struct sweep_row *row)
+{
+    int status = sweep_writer_add(c->writer, row);
+    free(row->metrics);
+    if (status != CLI_EXIT_OK) return status;
+    c->todo->stored++;
+    progress(c->todo->stored, c->todo->total);
+    return CLI_EXIT_OK;
+}
+
 static bool receive_row(void *ctx, const unsigned char *bytes, size_t len)
 {
     struct jobs_ctx *c = ctx;
     struct sweep_row row;
-    if (!decode_row(bytes, len, &row) || !collect(c->out, &row)) {
+    if (!decode_row(bytes, len, &row)) {
         free(row.metrics);
         return false;
     }
-    progress(c->out->count, (size_t)c->task_count);
-    return true;
+    int status = store_row(c, &row);
+    if (status != CLI_EXIT_OK && c->store_status == CLI_EXIT_OK) c->store_status = status;
+    return status == CLI_EXIT_OK;
 }
 
-static int run_jobs(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
-                    struct collected *out)
+static int run_jobs(struct jobs_ctx *c)
 {
-    struct jobs_ctx c = {plan, a, task_count, out};
-    struct cli_workers w = {(size_t)a->jobs, "sweep", &c, worker, receive_row};
+    struct cli_workers w = {(size_t)c->a->jobs, "sweep", c, worker, receive_row};
     int status = cli_workers_run(&w);
-    if (status == CLI_EXIT_OK && out->count != task_count) {
-        cli_error("sweep: %zu of %" PRIu64 " runs came back", out->count, task_count);
+    if (c->store_status != CLI_EXIT_OK) status = c->store_status;
+    if (status == CLI_EXIT_OK && !cli_interrupt && c->todo->stored != c->todo->total) {
+        cli_error("sweep: %zu of %zu runs came back", c->todo->stored, c->todo->total);
         status = CLI_EXIT_IO;
     }
     return status;
 }
 
-static int run_here(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
-                    struct collected *out)
+static int run_here(struct jobs_ctx *c)
 {
-    for (uint64_t k = 0; k < task_count; k++) {
+    for (size_t i = 0; i < c->todo->count; i++) {
         uint32_t point;
         uint64_t seed;
-        task_of(plan, a, k, &point, &seed);
+        task_of(c->plan, c->a, c->todo->tasks[i], &point, &seed);
         struct sweep_row row;
-        int status = run_one(plan, point, seed, a->is_full ? a->db_path : NULL, &row);
-        if (status == CLI_EXIT_OK && !collect(out, &row)) status = CLI_EXIT_IO;
-        if (status != CLI_EXIT_OK) {
-            free(row.metrics);
-            return status;
-        }
-        progress(out->count, (size_t)task_count);
+        int status = run_one(c->plan, point, seed, c->a->is_full ? c->a->db_path : NULL, &row);
+        if (status == CLI_EXIT_OK) status = store_row(c, &row);
+        else free(row.metrics);
+        if (status != CLI_EXIT_OK) return status;
     }
     return CLI_EXIT_OK;
 }
 
-/* ---- the command --------------------------------------------------------------------- */
-
-static char *read_whole(const char *path)
+static double wall_s(void)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    struct cli_buf b = {0};
-    unsigned char chunk[8192];
-    size_t n;
-    bool ok = true;
-    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = cli_buf_put(&b, chunk, n);
-    ok = ok && !ferror(f) && cli_buf_put(&b, "", 1);
-    fclose(f);
-    if (!ok) {
-        free(b.bytes);
-        return NULL;
-    }
-    return (char *)b.bytes;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* ---- the command --------------------------------------------------------------------- */
 
 /* Loads every point once before any run, so a bad value fails fast, naming its --set. */
 static int check_points(struct plan *plan)
@@ -512,7 +528,7 @@ int cmd_sweep(int argc, char **argv)
         plan.spec.base_overrides = join_lines(plan.base, plan.base_count);
         plan.spec.seeds = strdup(a.seeds);
         plan.spec.scenario_path = strdup(path);
-        plan.spec.scenario_text = read_whole(path);
+        plan.spec.scenario_text = cli_read_file(path);
         if (!plan.spec.scenario_text) {
             cli_error("%s: cannot read it", path);
             status = CLI_EXIT_USAGE;
@@ -521,35 +537,62 @@ int cmd_sweep(int argc, char **argv)
     grid_axes_free(axes, axis_count);
     free(axes);
     if (status == CLI_EXIT_OK) status = check_points(&plan);
-    struct collected got = {0};
+    char shard[64];
+    snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, a.shard_k, a.shard_n);
     double started = wall_s();
     uint64_t total = (uint64_t)plan.spec.point_count * plan.spec.seed_count;
     uint64_t task_count =
         total >= a.shard_k ? (total - a.shard_k) / a.shard_n + 1 : 0;
+    struct sweep_row *done = NULL;
+    size_t done_count = 0;
+    int64_t sweep_id = 0;
+    struct todo todo = {0};
+    struct sweep_writer *writer = NULL;
+    if (status == CLI_EXIT_OK)
+        status = sweep_resume_find(a.db_path, &plan.spec, shard, &sweep_id, &done, &done_count);
+    if (status == CLI_EXIT_OK) status = plan_todo(&plan, &a, task_count, done, done_count, &todo);
+    sweep_rows_free(done, done_count);
+    if (status == CLI_EXIT_OK && sweep_id)
+        printf("resumed: %zu of %zu done (sweep %" PRId64 " in %s)\n", todo.stored, todo.total,
+               sweep_id, a.db_path);
+    if (status == CLI_EXIT_OK)
+        status = sweep_writer_open(a.db_path, &plan.spec, shard, sweep_id, &writer);
     if (status == CLI_EXIT_OK) {
         cli_catch_signals();
-        if (a.jobs > task_count) a.jobs = task_count ? task_count : 1;
-        status = a.jobs > 1 ? run_jobs(&plan, &a, task_count, &got)
-                            : run_here(&plan, &a, task_count, &got);
+        if (a.jobs > todo.count) a.jobs = todo.count ? todo.count : 1;
+        struct jobs_ctx c = {&plan, &a, &todo, writer, CLI_EXIT_OK};
+        status = a.jobs > 1 ? run_jobs(&c) : run_here(&c);
         if (cli_interrupt) status = 128 + (int)cli_interrupt;
+        /* what came back is committed whatever happened; finished only if all did */
+        int stored = sweep_writer_finish(writer, status == CLI_EXIT_OK, &sweep_id);
+        if (stored != CLI_EXIT_OK) status = stored;
+        else if (status != CLI_EXIT_OK)
+            fprintf(stderr, "murphy: sweep unfinished: %zu of %zu runs stored as sweep %" PRId64
+                    " in %s; run the same command again to resume\n", todo.stored, todo.total,
+                    sweep_id, a.db_path);
     }
+    sweep_writer_close(writer);
     double wall = wall_s() - started;
+    struct sweep_spec stored_spec = {0};
+    struct sweep_row *rows = NULL;
+    size_t row_count = 0;
+    /* the table is read back: the resumed rows and the new ones, as merge would see them */
+    if (status == CLI_EXIT_OK)
+        status = sweep_store_read(a.db_path, sweep_id, &stored_spec, &rows, &row_count);
     if (status == CLI_EXIT_OK) {
-        sweep_rows_sort(got.rows, got.count);
-        char shard[64];
-        snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, a.shard_k, a.shard_n);
-        int64_t sweep_id = 0;
-        status = sweep_store_write(a.db_path, &plan.spec, shard, got.rows, got.count, &sweep_id);
-        if (status == CLI_EXIT_OK && a.csv_path)
-            status = sweep_write_csv(a.csv_path, &plan.spec, got.rows, got.count);
+        if (a.csv_path) status = sweep_write_csv(a.csv_path, &plan.spec, rows, row_count);
         if (status == CLI_EXIT_OK) {
-            cli_sweep_summary(stdout, &plan.spec, got.rows, got.count, wall, a.is_quiet);
-            for (size_t i = 0; a.is_printing_commands && i < got.count; i++)
-                sweep_print_rerun(stdout, &plan.spec, &got.rows[i]);
+            /* the cost of a resumed sweep's earlier runs is unknown: not printed */
+            cli_sweep_summary(stdout, &plan.spec, rows, row_count,
+                              todo.stored > todo.count ? -1 : wall, a.is_quiet);
+            for (size_t i = 0; a.is_printing_commands && i < row_count; i++)
+                sweep_print_rerun(stdout, &plan.spec, &rows[i]);
             printf("sweep: %" PRId64 " in %s (shard %s)\n", sweep_id, a.db_path, shard);
         }
     }
-    sweep_rows_free(got.rows, got.count);
+    free(todo.tasks);
+    sweep_rows_free(rows, row_count);
+    sweep_spec_free(&stored_spec);
     plan_free(&plan);
     return status;
 }

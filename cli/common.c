@@ -345,6 +345,39 @@ int cli_find_scenario(const char *name, char *path, size_t path_bytes)
     return -1;
 }
 
+char *cli_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    struct cli_buf b = {0};
+    unsigned char chunk[8192];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0) ok = cli_buf_put(&b, chunk, n);
+    ok = ok && !ferror(f) && cli_buf_put(&b, "", 1);
+    fclose(f);
+    if (!ok) {
+        free(b.bytes);
+        return NULL;
+    }
+    return (char *)b.bytes;
+}
+
+int cli_rec_open(const char *path, struct sim_recorder **rec, struct sim_diag *diag)
+{
+    /* test-only: MURPHY_TEST_MAX_PAGES=N caps the file at N pages, a full disk on demand
+     * (tests/cli/test_resource_faults.c); not documented for users */
+    const char *env = getenv("MURPHY_TEST_MAX_PAGES");
+    uint64_t max_pages = 0;
+    if (env && *env) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 10);
+        if (errno == 0 && end && *end == '\0') max_pages = v;
+    }
+    return sim_rec_open_limited(path, max_pages, rec, diag);
+}
+
 void cli_now_iso(char *out, size_t out_bytes)
 {
     time_t now = time(NULL);

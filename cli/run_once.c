@@ -114,7 +114,7 @@ static int run_loaded(struct sim_scenario *scn, uint64_t seed, const char *db_pa
         struct sim_run_meta meta;
         struct cli_meta_buf buf;
         cli_run_meta(&meta, &buf);
-        rc = sim_rec_open(db_path, &sink.rec, &diag);
+        rc = cli_rec_open(db_path, &sink.rec, &diag);
         if (rc == SIM_OK) rc = sim_rec_begin_run(sink.rec, world, &meta, &out->run_id, &diag);
         if (rc != SIM_OK) snprintf(diag.file, sizeof diag.file, "%s", db_path);
     }

@@ -48,6 +48,7 @@ struct sweep_spec {
     uint32_t point_count;
     uint32_t seed_count;
     char **point_overrides; /* point_count entries: that point's K=V settings, one per line */
+    bool is_complete;       /* read back: false while the sweep is unfinished (interrupted) */
 };
 
 void sweep_spec_free(struct sweep_spec *spec);
@@ -64,6 +65,33 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
  * the database does not hold is a usage error (2). Returns an exit status. */
 int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *spec,
                      struct sweep_row **rows, size_t *row_count);
+
+/* Resuming. A sweep stores its rows as they come back (committed every SWEEP_FLUSH_S),
+ * and is listed in `sweep_incomplete` until every run of its shard is stored. The same
+ * command run again resumes the newest unfinished sweep of the same scenario text, fixed
+ * and swept --set values, seeds, shard and program version: every (point, seed) is then
+ * the same (scenario text, overrides, seed, version), so its stored row is its result.
+ * A finished sweep is never resumed: running its command again is a new sweep. */
+
+/* Finds that unfinished sweep in db_path (a missing file or one without sweeps: none,
+ * *sweep_id = 0) and reads its stored rows, sorted. Returns an exit status. */
+int sweep_resume_find(const char *db_path, const struct sweep_spec *spec, const char *shard,
+                      int64_t *sweep_id, struct sweep_row **rows, size_t *row_count);
+
+struct sweep_writer;
+/* Prepares to store the sweep's rows into db_path as they come (resumed_id: the sweep
+ * found by sweep_resume_find, or 0 for a new one). Opens nothing yet: the database is
+ * opened at the first commit, after any worker is forked. spec and shard are borrowed
+ * until sweep_writer_close. Returns an exit status. */
+int sweep_writer_open(const char *db_path, const struct sweep_spec *spec, const char *shard,
+                      int64_t resumed_id, struct sweep_writer **w);
+/* Takes row (its metrics move to the writer; row->metrics becomes NULL) and commits the
+ * pending rows when the last commit is SWEEP_FLUSH_S old. Returns an exit status. */
+int sweep_writer_add(struct sweep_writer *w, struct sweep_row *row);
+/* Commits what is pending; with is_complete the sweep is marked finished in the same
+ * transaction. *sweep_id is the sweep's id. Returns an exit status. */
+int sweep_writer_finish(struct sweep_writer *w, bool is_complete, int64_t *sweep_id);
+void sweep_writer_close(struct sweep_writer *w); /* NULL is fine */
 
 /* The per-point table: runs and violations, then per metric mean (summed over seeds in
  * seed order), min and max. */

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -27,7 +28,8 @@ static const char sweep_schema_sql[] =
     " value REAL NOT NULL, unit TEXT NOT NULL, PRIMARY KEY(sweep_id, point, seed, ord));"
     "CREATE TABLE IF NOT EXISTS sweep_full_runs(sweep_id INTEGER NOT NULL,"
     " point INTEGER NOT NULL, seed INTEGER NOT NULL, run_id INTEGER NOT NULL,"
-    " PRIMARY KEY(sweep_id, point, seed));";
+    " PRIMARY KEY(sweep_id, point, seed));"
+    "CREATE TABLE IF NOT EXISTS sweep_incomplete(sweep_id INTEGER PRIMARY KEY);";
 
 void sweep_spec_free(struct sweep_spec *spec)
 {
@@ -95,6 +97,107 @@ static int open_for_writing(const char *path, sqlite3 **db)
     return CLI_EXIT_OK;
 }
 
+/* The statements that store a sweep, prepared once per connection. */
+struct sweep_stmts {
+    sqlite3_stmt *ins_sweep, *ins_run, *ins_metric, *ins_full, *ins_incomplete,
+        *del_incomplete;
+};
+
+static bool prepare_stmts(sqlite3 *db, struct sweep_stmts *st)
+{
+    memset(st, 0, sizeof *st);
+    return sqlite3_prepare_v2(db, "INSERT INTO sweeps(scenario, scenario_path,"
+                                  " scenario_text, base_overrides, grid, seeds, point_count,"
+                                  " seed_count, shard, program_version, started_at)"
+                                  " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                              -1, &st->ins_sweep, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(db, "INSERT INTO sweep_runs VALUES (?,?,?,?,?,?,?,?,?)", -1,
+                              &st->ins_run, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(db, "INSERT INTO sweep_metrics VALUES (?,?,?,?,?,?,?)", -1,
+                              &st->ins_metric, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(db, "INSERT INTO sweep_full_runs VALUES (?,?,?,?)", -1,
+                              &st->ins_full, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(db, "INSERT INTO sweep_incomplete VALUES (?)", -1,
+                              &st->ins_incomplete, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(db, "DELETE FROM sweep_incomplete WHERE sweep_id = ?", -1,
+                              &st->del_incomplete, NULL) == SQLITE_OK;
+}
+
+static void finalize_stmts(struct sweep_stmts *st)
+{
+    sqlite3_finalize(st->ins_sweep);
+    sqlite3_finalize(st->ins_run);
+    sqlite3_finalize(st->ins_metric);
+    sqlite3_finalize(st->ins_full);
+    sqlite3_finalize(st->ins_incomplete);
+    sqlite3_finalize(st->del_incomplete);
+    memset(st, 0, sizeof *st);
+}
+
+/* The sweeps row; inside the caller's transaction. */
+static bool insert_sweep(sqlite3 *db, const struct sweep_stmts *st,
+                         const struct sweep_spec *spec, const char *shard, int64_t *sweep_id)
+{
+    char now[32];
+    cli_now_iso(now, sizeof now);
+    const char *texts[] = {spec->scenario, spec->scenario_path, spec->scenario_text,
+                           spec->base_overrides, spec->grid, spec->seeds};
+    sqlite3_stmt *s = st->ins_sweep;
+    sqlite3_reset(s);
+    for (int i = 0; i < 6; i++) sqlite3_bind_text(s, i + 1, texts[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, spec->point_count);
+    sqlite3_bind_int64(s, 8, spec->seed_count);
+    sqlite3_bind_text(s, 9, shard, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, MURPHY_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_DONE) return false;
+    *sweep_id = sqlite3_last_insert_rowid(db);
+    return true;
+}
+
+/* One (point, seed) row with its metrics and, with --full, its run id. */
+static bool insert_row(const struct sweep_stmts *st, const struct sweep_spec *spec,
+                       int64_t sweep_id, const struct sweep_row *r)
+{
+    assert(r->point < spec->point_count);
+    char hash[20];
+    snprintf(hash, sizeof hash, "%016" PRIx64, r->event_hash);
+    sqlite3_stmt *s = st->ins_run;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, sweep_id);
+    sqlite3_bind_int64(s, 2, r->point);
+    sqlite3_bind_int64(s, 3, (int64_t)r->seed);
+    sqlite3_bind_text(s, 4, spec->point_overrides[r->point], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, (int64_t)r->event_count);
+    sqlite3_bind_int64(s, 7, r->end_ns);
+    sqlite3_bind_text(s, 8, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 9, (int64_t)r->violations);
+    bool ok = sqlite3_step(s) == SQLITE_DONE;
+    if (ok && r->run_id) { /* --full: the run `murphy run` would have recorded */
+        s = st->ins_full;
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, sweep_id);
+        sqlite3_bind_int64(s, 2, r->point);
+        sqlite3_bind_int64(s, 3, (int64_t)r->seed);
+        sqlite3_bind_int64(s, 4, r->run_id);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    for (size_t m = 0; ok && m < r->metric_count; m++) {
+        s = st->ins_metric;
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, sweep_id);
+        sqlite3_bind_int64(s, 2, r->point);
+        sqlite3_bind_int64(s, 3, (int64_t)r->seed);
+        sqlite3_bind_int64(s, 4, (int64_t)m);
+        sqlite3_bind_text(s, 5, r->metrics[m].name, -1, SQLITE_STATIC);
+        sqlite3_bind_double(s, 6, r->metrics[m].value);
+        sqlite3_bind_text(s, 7, r->metrics[m].unit, -1, SQLITE_STATIC);
+        ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    return ok;
+}
+
 int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const char *shard,
                       const struct sweep_row *rows, size_t row_count, int64_t *sweep_id)
 {
@@ -104,77 +207,173 @@ int sweep_store_write(const char *db_path, const struct sweep_spec *spec, const 
         sqlite3_close(db);
         return status;
     }
-    sqlite3_stmt *ins_sweep = NULL, *ins_run = NULL, *ins_metric = NULL, *ins_full = NULL;
+    struct sweep_stmts st;
     bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK &&
-              sqlite3_prepare_v2(db, "INSERT INTO sweeps(scenario, scenario_path,"
-                                     " scenario_text, base_overrides, grid, seeds, point_count,"
-                                     " seed_count, shard, program_version, started_at)"
-                                     " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                                 -1, &ins_sweep, NULL) == SQLITE_OK &&
-              sqlite3_prepare_v2(db, "INSERT INTO sweep_runs VALUES (?,?,?,?,?,?,?,?,?)", -1,
-                                 &ins_run, NULL) == SQLITE_OK &&
-              sqlite3_prepare_v2(db, "INSERT INTO sweep_metrics VALUES (?,?,?,?,?,?,?)", -1,
-                                 &ins_metric, NULL) == SQLITE_OK &&
-              sqlite3_prepare_v2(db, "INSERT INTO sweep_full_runs VALUES (?,?,?,?)", -1,
-                                 &ins_full, NULL) == SQLITE_OK;
-    if (ok) {
-        char now[32];
-        cli_now_iso(now, sizeof now);
-        const char *texts[] = {spec->scenario, spec->scenario_path, spec->scenario_text,
-                               spec->base_overrides, spec->grid, spec->seeds};
-        for (int i = 0; i < 6; i++) sqlite3_bind_text(ins_sweep, i + 1, texts[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins_sweep, 7, spec->point_count);
-        sqlite3_bind_int64(ins_sweep, 8, spec->seed_count);
-        sqlite3_bind_text(ins_sweep, 9, shard, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_sweep, 10, MURPHY_VERSION, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_sweep, 11, now, -1, SQLITE_TRANSIENT);
-        ok = sqlite3_step(ins_sweep) == SQLITE_DONE;
-        *sweep_id = sqlite3_last_insert_rowid(db);
-    }
-    for (size_t i = 0; ok && i < row_count; i++) {
-        const struct sweep_row *r = &rows[i];
-        assert(r->point < spec->point_count);
-        char hash[20];
-        snprintf(hash, sizeof hash, "%016" PRIx64, r->event_hash);
-        sqlite3_reset(ins_run);
-        sqlite3_bind_int64(ins_run, 1, *sweep_id);
-        sqlite3_bind_int64(ins_run, 2, r->point);
-        sqlite3_bind_int64(ins_run, 3, (int64_t)r->seed);
-        sqlite3_bind_text(ins_run, 4, spec->point_overrides[r->point], -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_run, 5, hash, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(ins_run, 6, (int64_t)r->event_count);
-        sqlite3_bind_int64(ins_run, 7, r->end_ns);
-        sqlite3_bind_text(ins_run, 8, r->status, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins_run, 9, (int64_t)r->violations);
-        ok = sqlite3_step(ins_run) == SQLITE_DONE;
-        if (ok && r->run_id) { /* --full: the run `murphy run` would have recorded */
-            sqlite3_reset(ins_full);
-            sqlite3_bind_int64(ins_full, 1, *sweep_id);
-            sqlite3_bind_int64(ins_full, 2, r->point);
-            sqlite3_bind_int64(ins_full, 3, (int64_t)r->seed);
-            sqlite3_bind_int64(ins_full, 4, r->run_id);
-            ok = sqlite3_step(ins_full) == SQLITE_DONE;
-        }
-        for (size_t m = 0; ok && m < r->metric_count; m++) {
-            sqlite3_reset(ins_metric);
-            sqlite3_bind_int64(ins_metric, 1, *sweep_id);
-            sqlite3_bind_int64(ins_metric, 2, r->point);
-            sqlite3_bind_int64(ins_metric, 3, (int64_t)r->seed);
-            sqlite3_bind_int64(ins_metric, 4, (int64_t)m);
-            sqlite3_bind_text(ins_metric, 5, r->metrics[m].name, -1, SQLITE_STATIC);
-            sqlite3_bind_double(ins_metric, 6, r->metrics[m].value);
-            sqlite3_bind_text(ins_metric, 7, r->metrics[m].unit, -1, SQLITE_STATIC);
-            ok = sqlite3_step(ins_metric) == SQLITE_DONE;
-        }
-    }
+              prepare_stmts(db, &st) && insert_sweep(db, &st, spec, shard, sweep_id);
+    for (size_t i = 0; ok && i < row_count; i++) ok = insert_row(&st, spec, *sweep_id, &rows[i]);
     if (ok) ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (!ok) status = db_fail(db, db_path, "storing the sweep");
-    sqlite3_finalize(ins_sweep);
-    sqlite3_finalize(ins_run);
-    sqlite3_finalize(ins_metric);
-    sqlite3_finalize(ins_full);
+    finalize_stmts(&st);
     sqlite3_close(db);
     return status;
+}
+
+/* ---- storing as the runs come back, and resuming --------------------------------- */
+
+struct sweep_writer {
+    const char *db_path;
+    const struct sweep_spec *spec;
+    const char *shard;
+    int64_t sweep_id; /* 0 until the first flush creates the sweeps row */
+    sqlite3 *db;      /* opened at the first flush: after the workers are forked */
+    struct sweep_stmts st;
+    struct sweep_row *pending; /* rows not yet committed (owned, with their metrics) */
+    size_t pending_count, pending_cap;
+    double flushed_at_s;
+};
+
+/* Rows are committed at most this often, so a sweep of many short runs is not one
+ * transaction per run; a SIGKILL loses at most this much work. */
+#define SWEEP_FLUSH_S 0.5
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int sweep_resume_find(const char *db_path, const struct sweep_spec *spec, const char *shard,
+                      int64_t *sweep_id, struct sweep_row **rows, size_t *row_count)
+{
+    *sweep_id = 0;
+    *rows = NULL;
+    *row_count = 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(db); /* no file yet: nothing to resume */
+        return CLI_EXIT_OK;
+    }
+    sqlite3_busy_timeout(db, 20000);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_stmt *s = NULL;
+    /* no sweep tables (an empty file, or a record of runs only): nothing to resume */
+    if (sqlite3_prepare_v2(db, "SELECT s.id FROM sweeps s JOIN sweep_incomplete i"
+                               " ON i.sweep_id = s.id WHERE s.scenario_text = ?1"
+                               " AND s.base_overrides = ?2 AND s.grid = ?3 AND s.seeds = ?4"
+                               " AND s.shard = ?5 AND s.program_version = ?6"
+                               " AND s.point_count = ?7 AND s.seed_count = ?8"
+                               " ORDER BY s.id DESC LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+        const char *texts[] = {spec->scenario_text, spec->base_overrides, spec->grid,
+                               spec->seeds, shard, MURPHY_VERSION};
+        for (int i = 0; i < 6; i++) sqlite3_bind_text(s, i + 1, texts[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, spec->point_count);
+        sqlite3_bind_int64(s, 8, spec->seed_count);
+        if (sqlite3_step(s) == SQLITE_ROW) *sweep_id = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    if (!*sweep_id) return CLI_EXIT_OK;
+    struct sweep_spec stored;
+    int status = sweep_store_read(db_path, *sweep_id, &stored, rows, row_count);
+    if (status == CLI_EXIT_OK) sweep_spec_free(&stored);
+    return status;
+}
+
+int sweep_writer_open(const char *db_path, const struct sweep_spec *spec, const char *shard,
+                      int64_t resumed_id, struct sweep_writer **out)
+{
+    struct sweep_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        cli_error("%s: out of memory", db_path);
+        return CLI_EXIT_IO;
+    }
+    w->db_path = db_path;
+    w->spec = spec;
+    w->shard = shard;
+    w->sweep_id = resumed_id;
+    w->flushed_at_s = mono_s();
+    *out = w;
+    return CLI_EXIT_OK;
+}
+
+/* Commits the pending rows (creating the sweeps row first if need be); with is_complete,
+ * in the same transaction, the sweep stops being resumable. */
+static int flush(struct sweep_writer *w, bool is_complete)
+{
+    if (!w->db) {
+        int status = open_for_writing(w->db_path, &w->db);
+        if (status == CLI_EXIT_OK && !prepare_stmts(w->db, &w->st))
+            status = db_fail(w->db, w->db_path, "preparing the sweep statements");
+        if (status != CLI_EXIT_OK) {
+            finalize_stmts(&w->st);
+            sqlite3_close(w->db);
+            w->db = NULL;
+            return status;
+        }
+    }
+    bool ok = sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok && !w->sweep_id) {
+        ok = insert_sweep(w->db, &w->st, w->spec, w->shard, &w->sweep_id);
+        sqlite3_reset(w->st.ins_incomplete);
+        sqlite3_bind_int64(w->st.ins_incomplete, 1, w->sweep_id);
+        ok = ok && sqlite3_step(w->st.ins_incomplete) == SQLITE_DONE;
+    }
+    for (size_t i = 0; ok && i < w->pending_count; i++)
+        ok = insert_row(&w->st, w->spec, w->sweep_id, &w->pending[i]);
+    if (ok && is_complete) {
+        sqlite3_reset(w->st.del_incomplete);
+        sqlite3_bind_int64(w->st.del_incomplete, 1, w->sweep_id);
+        ok = sqlite3_step(w->st.del_incomplete) == SQLITE_DONE;
+    }
+    if (ok) ok = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) {
+        int status = db_fail(w->db, w->db_path, "storing the sweep");
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+        return status;
+    }
+    for (size_t i = 0; i < w->pending_count; i++) free(w->pending[i].metrics);
+    w->pending_count = 0;
+    w->flushed_at_s = mono_s();
+    return CLI_EXIT_OK;
+}
+
+int sweep_writer_add(struct sweep_writer *w, struct sweep_row *row)
+{
+    if (w->pending_count == w->pending_cap) {
+        size_t cap = w->pending_cap ? w->pending_cap * 2 : 64;
+        struct sweep_row *grown = realloc(w->pending, cap * sizeof *grown);
+        if (!grown) {
+            cli_error("%s: out of memory", w->db_path);
+            return CLI_EXIT_IO;
+        }
+        w->pending = grown;
+        w->pending_cap = cap;
+    }
+    w->pending[w->pending_count++] = *row; /* the metrics move here */
+    row->metrics = NULL;
+    row->metric_count = 0;
+    if (mono_s() - w->flushed_at_s < SWEEP_FLUSH_S) return CLI_EXIT_OK;
+    return flush(w, false);
+}
+
+int sweep_writer_finish(struct sweep_writer *w, bool is_complete, int64_t *sweep_id)
+{
+    int status = CLI_EXIT_OK;
+    if (w->pending_count || is_complete || !w->sweep_id) status = flush(w, is_complete);
+    *sweep_id = w->sweep_id;
+    return status;
+}
+
+void sweep_writer_close(struct sweep_writer *w)
+{
+    if (!w) return;
+    for (size_t i = 0; i < w->pending_count; i++) free(w->pending[i].metrics);
+    free(w->pending);
+    finalize_stmts(&w->st);
+    sqlite3_close(w->db);
+    free(w);
 }
 
 static char *column_dup(sqlite3_stmt *s, int col)
@@ -307,6 +506,16 @@ int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *s
             status = CLI_EXIT_IO;
         }
         m->value = sqlite3_column_double(s, 3);
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    /* older records have no sweep_incomplete table: their sweeps were all finished */
+    spec->is_complete = true;
+    if (status == CLI_EXIT_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sweep_incomplete WHERE sweep_id = ?", -1,
+                           &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        spec->is_complete = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == 0;
     }
     sqlite3_finalize(s);
     sqlite3_close(db);

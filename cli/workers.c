@@ -98,8 +98,17 @@ int cli_workers_run(const struct cli_workers *w)
     int status = started == jobs ? CLI_EXIT_OK : CLI_EXIT_IO;
     if (status != CLI_EXIT_OK) cli_error("%s: cannot start %zu workers", w->what, jobs);
     size_t open_count = started;
+    bool is_forwarded = false;
     while (open_count && status == CLI_EXIT_OK) {
-        if (poll(fds, started, -1) < 0) {
+        /* SIGINT/SIGTERM sent to the parent alone (kill PID, a service manager) reaches
+         * the workers too: each ends its current run and exits, and what they sent
+         * before is still handed over. The timeout catches a signal that arrived between
+         * the check and poll. */
+        if (cli_interrupt && !is_forwarded) {
+            for (size_t i = 0; i < started; i++) kill(pids[i], (int)cli_interrupt);
+            is_forwarded = true;
+        }
+        if (poll(fds, started, 100) < 0) {
             if (errno == EINTR) continue;
             status = CLI_EXIT_IO;
             break;
@@ -127,7 +136,8 @@ int cli_workers_run(const struct cli_workers *w)
         int wstatus = 0;
         while (waitpid(pids[i], &wstatus, 0) < 0 && errno == EINTR) {}
         int child = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-        if (child != CLI_EXIT_OK && status == CLI_EXIT_OK) {
+        bool is_interrupted = cli_interrupt && child == 128 + (int)cli_interrupt;
+        if (child != CLI_EXIT_OK && status == CLI_EXIT_OK && !is_interrupted) {
             cli_error("%s: worker %zu of %zu failed (exit %d)", w->what, i + 1, jobs, child);
             status = child;
         }

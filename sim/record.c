@@ -3,6 +3,7 @@
  * the only SQL text built at run time is the multi-row INSERT's list of placeholders. */
 #include "record.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +221,10 @@ static bool check_version(struct sim_recorder *rec)
 
 /* Page size, WAL and the schema. Several writers may create the same database at once:
  * switching to WAL needs the database to itself and does not wait on the busy timeout,
- * so a busy or locked answer is retried (for up to ~20 s) rather than final. */
+ * so a busy or locked answer there is retried (for up to ~20 s) rather than final. The
+ * steps from BEGIN IMMEDIATE on do wait the busy timeout: busy there means another
+ * writer held the database all that time: final (a retry would cost the whole timeout
+ * again: 400 of them would be over an hour). */
 static bool setup_database(struct sim_recorder *rec)
 {
     static const char *const steps[] = {
@@ -230,13 +234,19 @@ static bool setup_database(struct sim_recorder *rec)
         "BEGIN IMMEDIATE", schema_sql,
         "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1')", "COMMIT",
     };
+    enum { FIRST_WAITING_STEP = 3, PRAGMA_ATTEMPTS_MAX = 400, WAITING_ATTEMPTS_MAX = 0 };
+    int waiting_attempts = 0;
     for (int attempt = 0;; attempt++) {
         int rc = SQLITE_OK;
-        for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == SQLITE_OK; i++)
+        size_t i = 0;
+        for (; i < sizeof steps / sizeof steps[0] && rc == SQLITE_OK; i++)
             rc = sqlite3_exec(rec->db, steps[i], NULL, NULL, NULL);
         if (rc == SQLITE_OK) return check_version(rec);
         int primary = rc & 0xff;
-        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || attempt == 400)
+        bool has_waited = i - 1 >= FIRST_WAITING_STEP;
+        if (has_waited) waiting_attempts++;
+        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+            attempt == PRAGMA_ATTEMPTS_MAX || waiting_attempts > WAITING_ATTEMPTS_MAX)
             return fail(rec, "setting up the database");
         sqlite3_exec(rec->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_sleep(50);
@@ -244,6 +254,22 @@ static bool setup_database(struct sim_recorder *rec)
 }
 
 int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *diag)
+{
+    return sim_rec_open_limited(path, 0, out, diag);
+}
+
+/* PRAGMA max_page_count on the connection (before the writer thread uses it). */
+static bool limit_pages(struct sim_recorder *rec, uint64_t max_pages)
+{
+    if (!max_pages) return true;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count=%" PRIu64, max_pages);
+    return sqlite3_exec(rec->db, sql, NULL, NULL, NULL) == SQLITE_OK ||
+           fail(rec, "limiting the database's size");
+}
+
+int sim_rec_open_limited(const char *path, uint64_t max_pages, struct sim_recorder **out,
+                         struct sim_diag *diag)
 {
     *out = NULL;
     struct sim_recorder *rec = calloc(1, sizeof *rec);
@@ -266,7 +292,7 @@ int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *d
     sqlite3_db_config(rec->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(rec->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_db_config(rec->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-    bool ok = setup_database(rec) && prepare_all(rec) &&
+    bool ok = setup_database(rec) && limit_pages(rec, max_pages) && prepare_all(rec) &&
               (start_writer(rec) == 0 || fail(rec, "cannot start the writer thread"));
     if (!ok) {
         sim_diag_set(diag, SIM_EDB, path, 0, 0, "%s", rec->error.message);

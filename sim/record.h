@@ -38,6 +38,11 @@ struct sim_run_meta {
 
 /* Opens (creating if needed) the database for writing. */
 int sim_rec_open(const char *path, struct sim_recorder **out, struct sim_diag *diag);
+/* The same, with the file limited to max_pages pages of 64 KiB (PRAGMA max_page_count;
+ * 0: no limit): past it every write fails as on a full disk. What the tests use to make
+ * a disk full without a small file system. */
+int sim_rec_open_limited(const char *path, uint64_t max_pages, struct sim_recorder **out,
+                         struct sim_diag *diag);
 /* Closes; a run still open is marked incomplete first. */
 void sim_rec_close(struct sim_recorder *rec);
 

@@ -260,6 +260,7 @@ int spawn_start(struct spawn_child *child, const struct spawn_opts *opts,
     snprintf(child->err_path, sizeof child->err_path, "%s/spawn-%03u.err", tmp_dir(), n);
     const char *cwd = opts && opts->cwd ? opts->cwd : tmp_dir();
     bool is_unprivileged = opts && opts->is_unprivileged && geteuid() == 0;
+    bool is_group_leader = opts && opts->is_group_leader;
 
     int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int out_fd = open(child->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -292,6 +293,7 @@ int spawn_start(struct spawn_child *child, const struct spawn_opts *opts,
         /* the child: async-signal-safe calls only, then exec */
         if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
         if (chdir(cwd) != 0) _exit(126);
+        if (is_group_leader && setpgid(0, 0) != 0) _exit(126);
         if (is_unprivileged && (setgroups(0, NULL) != 0 || setgid(NOBODY_ID) != 0 ||
                                 setuid(NOBODY_ID) != 0))
             _exit(126);
@@ -311,6 +313,8 @@ int spawn_start(struct spawn_child *child, const struct spawn_opts *opts,
         errno = saved;
         return -1;
     }
+    /* also in the parent, so the group exists before anyone signals it */
+    if (is_group_leader) setpgid(pid, pid);
     child->pid = pid;
     return 0;
 }

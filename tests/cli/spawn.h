@@ -46,6 +46,8 @@ struct spawn_opts {
                                    lands there) */
     const char *const *env_add; /* NULL-terminated "NAME=value" entries added (or replacing) */
     bool is_unprivileged;       /* when run as root: the child runs as nobody (65534) */
+    bool is_group_leader;       /* the child leads a new process group (its pid is the
+                                   group's id), so kill(-pid, ...) reaches its workers */
 };
 
 struct spawn_child {
