@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "spawn.h"
 
@@ -260,6 +261,55 @@ static struct spawn_result kill_after(const char *const *argv, int signo, int64_
     return r;
 }
 
+/* Rows the sweep has committed so far (0 while the file or table is not there yet); read
+ * with SQLite's own C API without the test helpers' asserts, since the writer is busy. */
+static int64_t rows_committed(const char *db_path)
+{
+    sqlite3 *db = NULL;
+    int64_t rows = 0;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sweep_runs", -1, &s, NULL) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            rows = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return rows;
+}
+
+/* As kill_after, but the moment is when the sweep has committed `rows` rows (or it ended):
+ * a kill inside the sweep whatever this machine's speed; then_ns later, to land inside a
+ * run rather than just after a commit. */
+static struct spawn_result kill_at_rows(const char *const *argv, const char *db_path,
+                                        int64_t rows, int64_t then_ns, bool is_group)
+{
+    struct spawn_child child;
+    struct spawn_opts opts = {.is_group_leader = true};
+    cr_assert_eq(spawn_start(&child, &opts, argv), 0, "spawn: %s", strerror(errno));
+    double start = now_s();
+    for (;;) {
+        siginfo_t info = {0};
+        /* WNOWAIT: look without reaping, spawn_wait collects it */
+        bool has_ended = waitid(P_PID, (id_t)child.pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                         info.si_pid == child.pid;
+        if (has_ended || now_s() - start > 120) break;
+        if (rows_committed(db_path) >= rows) {
+            sleep_ns(then_ns); /* into the next run, wherever it is */
+            break;
+        }
+        sleep_ns(200000);
+    }
+    kill(is_group ? -child.pid : child.pid, SIGKILL); /* it may have ended: then nothing */
+    struct spawn_result r;
+    spawn_wait(&child, &r, 300);
+    while (kill(-child.pid, 0) == 0) {
+        cr_assert_lt(now_s() - start, 180.0, "workers of %s outlived it", r.cmd);
+        sleep_ns(1000000);
+    }
+    return r;
+}
+
 /* Re-runs a killed sweep with the same command: it must end with the uninterrupted
  * table and rows. Returns how many runs it found done. */
 static size_t resume_sweep(const char *db_path, const char *reference_path,
@@ -291,31 +341,54 @@ Test(kill_sweep, sigkill_during_a_sweep_then_resume, .timeout = 900)
     char *reference_table = table_of(ref.out);
     double full_s = ref.elapsed_s;
     spawn_result_free(&ref);
-    /* start-up moments, then moments spread over the sweep's own length */
+    /* start-up moments, then moments inside the sweep: after a drawn number of its rows
+       is committed (1 .. SWEEP_RUNS - 1), so that fast and slow machines both kill it
+       halfway; the moment within that run is wherever the poll finds it */
+    (void)full_s;
     int64_t delays[SWEEP_KILLS] = {0, 1000000, 3000000, 8000000, 20000000};
+    int64_t at_rows[SWEEP_KILLS] = {0}, then_ns[SWEEP_KILLS] = {0};
     uint64_t state = KILL_SEED;
-    for (size_t i = 5; i < SWEEP_KILLS; i++)
-        delays[i] = (int64_t)(next_random(&state) % (uint64_t)(full_s * 0.8e9));
+    for (size_t i = 5; i < SWEEP_KILLS; i++) {
+        at_rows[i] = 1 + (int64_t)(next_random(&state) % (SWEEP_RUNS - 1));
+        then_ns[i] = (int64_t)(next_random(&state) % 60000000u); /* 0 .. 60 ms */
+    }
     size_t with_rows = 0, with_unfinished = 0, resumed_some = 0;
     for (size_t i = 0; i < SWEEP_KILLS; i++) {
         char name[32], what[96];
         snprintf(name, sizeof name, "sweep-%02zu.db", i);
-        snprintf(what, sizeof what, "sweep SIGKILL after %.1f ms", (double)delays[i] / 1e6);
+        if (at_rows[i])
+            snprintf(what, sizeof what, "sweep SIGKILL after %lld rows", (long long)at_rows[i]);
+        else
+            snprintf(what, sizeof what, "sweep SIGKILL after %.1f ms", (double)delays[i] / 1e6);
         const char *db_path = tmp_path(name);
         /* every other one with two workers, the whole group killed */
         bool is_jobs = i % 2;
-        struct spawn_result r = kill_after(sweep_argv(db_path, is_jobs ? "2" : "1"), SIGKILL,
-                                           delays[i], is_jobs);
+        const char *const *argv = sweep_argv(db_path, is_jobs ? "2" : "1");
+        struct spawn_result r = at_rows[i] ? kill_at_rows(argv, db_path, at_rows[i], then_ns[i],
+                                                          is_jobs)
+                                           : kill_after(argv, SIGKILL, delays[i], is_jobs);
         char how[96];
         /* a late moment on a fast machine may find the sweep done: then it is whole */
         cr_assert((r.has_signal && r.signo == SIGKILL) || (r.has_exited && r.exit_code == 0),
                   "%s: %s", what, spawn_describe(&r, how, sizeof how));
+        bool has_finished = r.has_exited;
         spawn_result_free(&r);
         if (!file_exists(db_path)) continue;
         assert_integrity(db_path, what);
         with_unfinished += check_runs(db_path, reference, what) > 0;
         size_t rows = check_sweep_rows(db_path, reference, what);
         with_rows += rows > 0;
+        /* a sweep that ended before the signal, or stored its last rows and was killed on
+           its way out, is whole: running it again is a new sweep, not a resume */
+        if (!has_finished && rows == SWEEP_RUNS) {
+            sqlite3 *db = db_open(db_path, false);
+            has_finished = db_int(db, "SELECT count(*) FROM sweep_incomplete", 0, 0) == 0;
+            db_close(db);
+        }
+        if (has_finished) {
+            cr_assert_eq(rows, SWEEP_RUNS, "%s: ended but not whole", what);
+            continue;
+        }
         resumed_some += resume_sweep(db_path, reference, reference_table, what) > 0;
     }
     free(reference_table);
