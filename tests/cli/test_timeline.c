@@ -503,3 +503,63 @@ Test(timeline, heals_of_many_faults_are_matched_by_name_in_linear_time)
     cr_assert_eq(drawn, bands, "took %.1fs", took_s);
     text_free(text);
 }
+
+/* xmllint --noout FILE's exit status (its messages in xmllint.err), -1 if it did not exit. */
+static int xmllint(const char *file)
+{
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int err = open(tmp_path("xmllint.err"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (err < 0) _exit(126);
+        dup2(err, 1);
+        dup2(err, 2);
+        execl("/usr/bin/xmllint", "xmllint", "--noout", file, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* U+FFFE and U+FFFF pass cli_safe but XML 1.0 forbids them: they come out as U+FFFD. */
+#define NONCHAR_NAME "odd\xef\xbf\xbe\xef\xbf\xbf<b>"
+
+Test(timeline, svg_titles_have_real_newlines_and_no_xml_forbidden_characters)
+{
+    const char *db = tmp_path("un.db"), *svg = tmp_path("un.svg");
+    const char *const shorter[] = {"--set", "scenario.duration=3s", NULL};
+    struct recorded rec = record_run_argv(db, "unreliable-network", 1, 0, shorter);
+    sqlite3 *h = db_open(db, true);
+    cr_assert_eq(db_exec(h, "UPDATE nodes SET name = '" NONCHAR_NAME "' || char(10) || 'x'"
+                            " WHERE run_id = ?1 AND node = 2", rec.run_id, 0), 1);
+    int64_t deliveries = db_int(h, "SELECT count(*) FROM events WHERE run_id = ?1 AND kind ="
+                                   " 'deliver'", rec.run_id, 0);
+    db_close(h);
+    cr_assert_gt(deliveries, 100, "%" PRId64, deliveries);
+    timeline(db, 0, "--out", svg, NULL);
+    char *text = read_file(svg, NULL);
+    cr_assert_not_null(text);
+    size_t titles = count_of(text, "<title>");
+    cr_assert_geq((int64_t)titles, deliveries, "a title per arrow at least");
+    /* every line break of a title is &#10;; a record's own newline still shows as \x0a */
+    cr_assert_geq(count_of(text, "&#10;"), titles, "each title has at least a second line");
+    cr_assert_eq(count_of(text, "\\x0a"), count_of(text, "odd\xef\xbf\xbd\xef\xbf\xbd&lt;b&gt;\\x0ax"),
+                 "\\x0a only in the hostile name");
+    cr_assert_geq(count_of(text, "odd\xef\xbf\xbd\xef\xbf\xbd&lt;b&gt;\\x0ax"), 1);
+    cr_assert_eq(count_of(text, "\xef\xbf\xbe"), 0);
+    cr_assert_eq(count_of(text, "\xef\xbf\xbf"), 0);
+    cr_assert_eq(count_of(text, "<b>"), 0);
+    text_free(text);
+    /* a real XML parser agrees: xmllint when installed, the browser's always */
+    if (access("/usr/bin/xmllint", X_OK) == 0) {
+        int status = xmllint(svg);
+        char *err = read_file(tmp_path("xmllint.err"), NULL);
+        cr_assert_eq(status, 0, "xmllint --noout: %.2000s", err ? err : "");
+        text_free(err);
+    }
+    char *dom = browser_dom(svg);
+    cr_assert_eq(count_of(dom, "parsererror"), 0, "%.2000s", dom);
+    cr_assert_eq((int64_t)count_of(dom, "<line class=\"msg "), deliveries);
+    text_free(dom);
+}
