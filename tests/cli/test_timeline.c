@@ -11,6 +11,12 @@
  *   parsererror) with one arrow per delivery of the window, also under --from/--to and
  *   --nodes, crashes and cuts as intervals;
  * - past 20,000 messages it draws exactly 20,000 and says to narrow the window;
+ * - a late window of a long run draws as many pause intervals as SQL says overlap it
+ *   (stale ones no longer fill the 10,000 kept), and the note names the kind cut short;
+ * - heals of 92,000 faults are matched by name: a late window draws as many bands as SQL
+ *   pairs, within 10s (a scan per heal took 43s);
+ * - SVG titles break lines with &#10;, and U+FFFE/U+FFFF of a name come out as U+FFFD:
+ *   xmllint (when installed) and the browser parse the file;
  * - the same run gives the same bytes from two processes, and the run replays;
  * - bad usage exits 2. */
 #include <criterion/criterion.h>
