@@ -7,10 +7,10 @@
  * is forgotten, and those still open when the window begins are kept then, in the order
  * they opened, so a late window of a long run is not crowded out by stale intervals. A
  * heal finds the faults it ends through an index of the fault names built once, and each
- * name keeps a list of its open faults, so the work is about linear in the faults. A delivery carries its
- * transit time, so its arrow needs no lookup; a drop's send is found in a bounded table
- * of the window's sends (a drop of a message sent before the window is drawn where it was
- * lost, without its start). Violations and annotations are read by SQL afterwards. Memory
+ * name keeps a list of its open faults, so the work is about linear in the faults. A
+ * delivery carries its transit time, so its arrow needs no lookup; a drop's send is found
+ * in a bounded table of the window's sends (a drop of a message sent before the window is
+ * drawn where it was lost, without its start). Violations and annotations are read by SQL afterwards. Memory
  * is bounded by the AN_TIMELINE_*_MAX limits, not by the run's length. */
 #include "timeline.h"
 
@@ -181,7 +181,8 @@ static int index_fault_names(struct builder *b)
     }
     size_t named = 0;
     for (size_t i = 0; i < b->fault_count; i++)
-        if (b->faults[i].name) by_name[named++] = (struct named_fault){b->faults[i].name, (int64_t)i};
+        if (b->faults[i].name)
+            by_name[named++] = (struct named_fault){b->faults[i].name, (int64_t)i};
     qsort(by_name, named, sizeof *by_name, compare_named_fault);
     for (size_t i = 0; i < named; i++) {
         bool is_first = i == 0 || strcmp(by_name[i - 1].name, by_name[i].name) != 0;
