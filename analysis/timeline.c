@@ -382,7 +382,8 @@ static void begin_window(struct builder *b, bool *is_oom)
 {
     SIM_ASSERT(!b->is_window_begun);
     b->is_window_begun = true;
-    qsort(b->pending, b->pending_count, sizeof *b->pending, compare_pending_seq);
+    if (b->pending_count) /* else pending may be NULL, which qsort must not get */
+        qsort(b->pending, b->pending_count, sizeof *b->pending, compare_pending_seq);
     for (size_t i = 0; i < b->pending_count; i++)
         *b->pending[i].open = span_keep(b, &b->pending[i].span, is_oom);
     free(b->pending);
