@@ -2,10 +2,15 @@
  *
  * One pass over the events in seq order up to the window's end: intervals are paired as
  * they open and close (pause/resume, crash/restart, partition or cut/heal), so one that
- * began before the window is still drawn from the window's start. A delivery carries its
- * transit time, so its arrow needs no lookup; a drop's send is found in a bounded table
- * of the window's sends (a drop of a message sent before the window is drawn where it was
- * lost, without its start). Violations and annotations are read by SQL afterwards. Memory
+ * began before the window is still drawn from the window's start. Before the window an
+ * open interval is only pending (per node, per fault): one that closes before the window
+ * is forgotten, and those still open when the window begins are kept then, in the order
+ * they opened, so a late window of a long run is not crowded out by stale intervals. A
+ * heal finds the faults it ends through an index of the fault names built once, and each
+ * name keeps a list of its open faults, so the work is about linear in the faults. A
+ * delivery carries its transit time, so its arrow needs no lookup; a drop's send is found
+ * in a bounded table of the window's sends (a drop of a message sent before the window is
+ * drawn where it was lost, without its start). Violations and annotations are read by SQL afterwards. Memory
  * is bounded by the AN_TIMELINE_*_MAX limits, not by the run's length. */
 #include "timeline.h"
 
@@ -33,6 +38,18 @@ struct fault_row {
     char *name, *text;
     bool is_heal;
     int64_t heals; /* for a heal: the fault index it names (its first of that name), or -1 */
+    int64_t group; /* the first fault of its name (itself when it has none): what heals name */
+    /* open faults (partitions and cuts not yet healed), listed per group */
+    int64_t next_open;     /* the next open fault of its group, -1 none */
+    int64_t first_open;    /* as a group: its first open fault, -1 none */
+    bool is_open_listed;   /* in its group's list */
+    bool is_group_listed;  /* as a group: in the builder's open_groups */
+};
+
+/* An interval that opened before the window: kept only if still open when it begins. */
+struct pending_span {
+    struct an_tl_span span; /* text NULL: copied when kept */
+    int64_t *open;          /* the handle that refers to it */
 };
 
 struct builder {
@@ -42,8 +59,15 @@ struct builder {
     size_t send_count;
     struct fault_row *faults;
     size_t fault_count;
-    int64_t *open_pause, *open_crash; /* per node: span index + 1, 0 none */
-    int64_t *open_fault;              /* per fault: span index + 1, 0 none */
+    /* handles of open intervals: span index + 1; -(pending index + 1) before the window;
+     * NOT_KEPT past AN_TIMELINE_SPANS_MAX (open, counted once); 0 none */
+    int64_t *open_pause, *open_crash; /* per node */
+    int64_t *open_fault;              /* per fault */
+    int64_t *open_groups;             /* groups with open faults (some lists may be empty) */
+    size_t open_group_count;
+    struct pending_span *pending;     /* before the window only */
+    size_t pending_count, pending_cap;
+    bool is_window_begun;             /* an event at from_ns or later has been read */
     uint64_t *named_seqs;             /* sorted, unique */
     size_t named_seq_count;
     char *err;
@@ -128,6 +152,56 @@ static char *heal_target(const char *text)
     return NULL;
 }
 
+struct named_fault {
+    const char *name;
+    int64_t index;
+};
+
+static int compare_named_fault(const void *a, const void *b)
+{
+    const struct named_fault *x = a, *y = b;
+    int order = strcmp(x->name, y->name);
+    return order ? order : (x->index > y->index) - (x->index < y->index);
+}
+
+static int compare_name_to_fault(const void *key, const void *item)
+{
+    return strcmp(key, ((const struct named_fault *)item)->name);
+}
+
+/* Groups the faults by name (each fault's group: the first of its name) and resolves each
+ * heal to the group it names, when that group began before the heal (else -1: it heals
+ * every cut). One sort and a binary search per heal, instead of a scan per heal. */
+static int index_fault_names(struct builder *b)
+{
+    struct named_fault *by_name = malloc((b->fault_count + 1) * sizeof *by_name);
+    if (!by_name) {
+        snprintf(b->err, b->err_bytes, "out of memory");
+        return -1;
+    }
+    size_t named = 0;
+    for (size_t i = 0; i < b->fault_count; i++)
+        if (b->faults[i].name)
+            by_name[named++] = (struct named_fault){b->faults[i].name, (int64_t)i};
+    qsort(by_name, named, sizeof *by_name, compare_named_fault);
+    for (size_t i = 0; i < named; i++) {
+        bool is_first = i == 0 || strcmp(by_name[i - 1].name, by_name[i].name) != 0;
+        b->faults[by_name[i].index].group =
+            is_first ? by_name[i].index : b->faults[by_name[i - 1].index].group;
+    }
+    for (size_t i = 0; i < b->fault_count; i++) {
+        struct fault_row *f = &b->faults[i];
+        if (!f->is_heal || !f->text) continue;
+        char *target = heal_target(f->text);
+        const struct named_fault *hit =
+            target ? bsearch(target, by_name, named, sizeof *by_name, compare_name_to_fault) : NULL;
+        if (hit && b->faults[hit->index].group < (int64_t)i) f->heals = b->faults[hit->index].group;
+        free(target);
+    }
+    free(by_name);
+    return 0;
+}
+
 static int load_faults(struct builder *b, sqlite3 *sq, int64_t run_id)
 {
     sqlite3_stmt *s = NULL;
@@ -158,23 +232,18 @@ static int load_faults(struct builder *b, sqlite3 *sq, int64_t run_id)
         }
         struct fault_row *f = &b->faults[b->fault_count++];
         const unsigned char *action = sqlite3_column_text(s, 2);
+        int64_t index = (int64_t)b->fault_count - 1;
         *f = (struct fault_row){.name = dup_text(sqlite3_column_text(s, 1)),
                                 .text = dup_text(sqlite3_column_text(s, 3)),
                                 .is_heal = action && strcmp((const char *)action, "heal") == 0,
-                                .heals = -1};
-        if (f->is_heal && f->text) {
-            char *target = heal_target(f->text);
-            for (size_t i = 0; target && i + 1 < b->fault_count && f->heals < 0; i++)
-                if (b->faults[i].name && strcmp(b->faults[i].name, target) == 0)
-                    f->heals = (int64_t)i;
-            free(target);
-        }
+                                .heals = -1, .group = index, .next_open = -1, .first_open = -1};
     }
     if (status == 0 && rc != SQLITE_DONE) {
         snprintf(b->err, b->err_bytes, "reading faults: %s", sqlite3_errmsg(sq));
         status = -1;
     }
     sqlite3_finalize(s);
+    if (status == 0) status = index_fault_names(b);
     return status;
 }
 
@@ -222,56 +291,104 @@ static void add_mark(struct builder *b, const struct sim_event *ev, bool *is_oom
         .aux = ev->aux, .obj = ev->obj, .arg = ev->arg};
 }
 
-/* Opens a span at ev; returns its index + 1 (0 when not kept). */
-static int64_t span_open(struct builder *b, enum an_tl_span_kind kind, const struct sim_event *ev,
-                         uint32_t node, uint32_t peer, int64_t fault, bool *is_oom)
+#define NOT_KEPT INT64_MAX /* the handle of an open span past the bound */
+
+/* Keeps span (its text copied from its fault's); returns its index + 1, or NOT_KEPT. */
+static int64_t span_keep(struct builder *b, const struct an_tl_span *span, bool *is_oom)
 {
     struct an_timeline *tl = b->tl;
     if (!room_for((void **)&tl->spans, &tl->span_count, &tl->span_total, AN_TIMELINE_SPANS_MAX,
                   sizeof *tl->spans, is_oom))
-        return 0;
+        return NOT_KEPT;
+    int64_t fault = span->fault;
     const char *text = fault >= 0 && (size_t)fault < b->fault_count ? b->faults[fault].text : NULL;
     char *copy = text ? strdup(text) : NULL;
     if (text && !copy) *is_oom = true;
-    tl->spans[tl->span_count++] = (struct an_tl_span){
-        .kind = kind, .node = node, .peer = peer,
-        .start_ns = ev->time_ns > b->cfg->from_ns ? ev->time_ns : b->cfg->from_ns,
-        .end_ns = b->cfg->to_ns, .is_open_end = true, .start_seq = ev->seq, .fault = fault,
-        .text = copy};
-    return (int64_t)tl->span_count;
+    tl->spans[tl->span_count] = *span;
+    tl->spans[tl->span_count].text = copy;
+    return (int64_t)++tl->span_count;
 }
 
-/* Closes span index+1 at t (0: nothing open). A span that ended before the window is
- * marked by an end before from_ns and removed (at once when it is the newest, as it
- * mostly is; else by drop_spans_before at the end). */
+/* Opens a span at ev into *open (which must be free): kept at once in the window, pending
+ * before it. */
+static void span_open(struct builder *b, int64_t *open, enum an_tl_span_kind kind,
+                      const struct sim_event *ev, uint32_t node, uint32_t peer, int64_t fault,
+                      bool *is_oom)
+{
+    SIM_ASSERT(*open == 0);
+    struct an_tl_span span = {
+        .kind = kind, .node = node, .peer = peer,
+        .start_ns = ev->time_ns > b->cfg->from_ns ? ev->time_ns : b->cfg->from_ns,
+        .end_ns = b->cfg->to_ns, .is_open_end = true, .start_seq = ev->seq, .fault = fault};
+    if (b->is_window_begun) {
+        *open = span_keep(b, &span, is_oom);
+        return;
+    }
+    if (b->pending_count == b->pending_cap) {
+        size_t cap = b->pending_cap ? b->pending_cap * 2 : 64;
+        struct pending_span *grown = realloc(b->pending, cap * sizeof *grown);
+        if (!grown) {
+            *is_oom = true;
+            return;
+        }
+        b->pending = grown;
+        b->pending_cap = cap;
+    }
+    b->pending[b->pending_count++] = (struct pending_span){span, open};
+    *open = -(int64_t)b->pending_count;
+}
+
+/* Closes the span *open refers to at t (0: nothing open). A pending one ended before the
+ * window and is forgotten (the last pending takes its place). */
 static void span_close(struct builder *b, int64_t *open, int64_t t)
 {
     if (*open == 0) return;
-    struct an_timeline *tl = b->tl;
-    struct an_tl_span *s = &tl->spans[*open - 1];
-    bool is_newest = (size_t)*open == tl->span_count;
+    if (*open < 0) {
+        SIM_ASSERT(!b->is_window_begun && t < b->cfg->from_ns);
+        size_t k = (size_t)(-*open - 1);
+        SIM_ASSERT(k < b->pending_count && b->pending[k].open == open);
+        b->pending[k] = b->pending[--b->pending_count];
+        if (k < b->pending_count) *b->pending[k].open = -(int64_t)(k + 1);
+        *open = 0;
+        return;
+    }
+    if (*open == NOT_KEPT) {
+        *open = 0;
+        return;
+    }
+    struct an_tl_span *s = &b->tl->spans[*open - 1];
     *open = 0;
     s->is_open_end = t > b->cfg->to_ns;
-    s->end_ns = t < b->cfg->to_ns ? t : b->cfg->to_ns;
-    if (t < b->cfg->from_ns && is_newest) {
-        free(s->text);
-        tl->span_count--;
-        tl->span_total--;
-    }
+    /* the stream's times do not decrease, so t >= from_ns; a damaged record is clamped */
+    s->end_ns = t < b->cfg->from_ns ? b->cfg->from_ns : t < b->cfg->to_ns ? t : b->cfg->to_ns;
 }
 
-static void drop_spans_before(struct an_timeline *tl)
+/* By the seq that opened them (unique in a sound record; a damaged one still sorts the
+ * same way every time). */
+static int compare_pending_seq(const void *a, const void *b)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < tl->span_count; i++) {
-        if (tl->spans[i].end_ns < tl->from_ns) {
-            free(tl->spans[i].text);
-            tl->span_total--;
-        } else {
-            tl->spans[kept++] = tl->spans[i];
-        }
-    }
-    tl->span_count = kept;
+    const struct an_tl_span *x = &((const struct pending_span *)a)->span;
+    const struct an_tl_span *y = &((const struct pending_span *)b)->span;
+    if (x->start_seq != y->start_seq) return x->start_seq < y->start_seq ? -1 : 1;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    if (x->node != y->node) return x->node < y->node ? -1 : 1;
+    if (x->peer != y->peer) return x->peer < y->peer ? -1 : 1;
+    return (x->fault > y->fault) - (x->fault < y->fault);
+}
+
+/* The window begins (or the stream ended before it): the intervals still open are kept,
+ * in the order they opened, as if they had been kept all along. */
+static void begin_window(struct builder *b, bool *is_oom)
+{
+    SIM_ASSERT(!b->is_window_begun);
+    b->is_window_begun = true;
+    if (b->pending_count) /* else pending may be NULL, which qsort must not get */
+        qsort(b->pending, b->pending_count, sizeof *b->pending, compare_pending_seq);
+    for (size_t i = 0; i < b->pending_count; i++)
+        *b->pending[i].open = span_keep(b, &b->pending[i].span, is_oom);
+    free(b->pending);
+    b->pending = NULL;
+    b->pending_count = b->pending_cap = 0;
 }
 
 static bool is_side_drawn(const struct builder *b, uint32_t node)
@@ -279,24 +396,54 @@ static bool is_side_drawn(const struct builder *b, uint32_t node)
     return node == SIM_NODE_NONE || is_lane(b, node);
 }
 
+/* Ends the intervals of every open fault of group g (a heal names it). */
+static void heal_group(struct builder *b, int64_t g, int64_t t)
+{
+    struct fault_row *group = &b->faults[g];
+    for (int64_t i = group->first_open, next; i >= 0; i = next) {
+        struct fault_row *f = &b->faults[i];
+        next = f->next_open;
+        span_close(b, &b->open_fault[i], t);
+        f->next_open = -1;
+        f->is_open_listed = false;
+    }
+    group->first_open = -1;
+}
+
 static void on_fault(struct builder *b, const struct sim_event *ev, bool *is_oom)
 {
     uint64_t index = ev->obj;
     if (index >= b->fault_count) return; /* a fault the record does not list: a mark only */
+    struct fault_row *f = &b->faults[index];
     if (ev->aux == SIM_FAULT_PARTITION || ev->aux == SIM_FAULT_CUT) {
         if (!is_side_drawn(b, ev->node) && !is_side_drawn(b, ev->peer)) return;
         if (ev->node != SIM_NODE_NONE && ev->peer != SIM_NODE_NONE &&
             (!is_lane(b, ev->node) || !is_lane(b, ev->peer)))
             return;
         span_close(b, &b->open_fault[index], ev->time_ns); /* a flap re-cuts */
-        b->open_fault[index] = span_open(b, ev->aux == SIM_FAULT_CUT ? AN_TL_CUT : AN_TL_PARTITION,
-                                         ev, ev->node, ev->peer, (int64_t)index, is_oom);
+        span_open(b, &b->open_fault[index], ev->aux == SIM_FAULT_CUT ? AN_TL_CUT : AN_TL_PARTITION,
+                  ev, ev->node, ev->peer, (int64_t)index, is_oom);
+        struct fault_row *group = &b->faults[f->group];
+        if (!f->is_open_listed) {
+            f->is_open_listed = true;
+            f->next_open = group->first_open;
+            group->first_open = (int64_t)index;
+        }
+        if (!group->is_group_listed) {
+            SIM_ASSERT(b->open_group_count < b->fault_count); /* each group listed once */
+            group->is_group_listed = true;
+            b->open_groups[b->open_group_count++] = f->group;
+        }
     } else if (ev->aux == SIM_FAULT_HEAL) {
-        int64_t target = b->faults[index].heals;
-        const char *name = target >= 0 ? b->faults[target].name : NULL;
-        for (size_t i = 0; i < b->fault_count; i++)
-            if (!name || (b->faults[i].name && strcmp(b->faults[i].name, name) == 0))
-                span_close(b, &b->open_fault[i], ev->time_ns);
+        if (f->heals >= 0) {
+            heal_group(b, f->heals, ev->time_ns);
+            return;
+        }
+        for (size_t i = 0; i < b->open_group_count; i++) { /* no name: every cut heals */
+            heal_group(b, b->open_groups[i], ev->time_ns);
+            b->faults[b->open_groups[i]].is_group_listed = false;
+        }
+        b->open_group_count = 0;
     }
 }
 
@@ -327,9 +474,8 @@ static void take(struct builder *b, const struct sim_event *ev, bool *is_oom)
         break;
     case SIM_EV_PAUSE:
         if (is_lane(b, node) && b->open_pause[node] == 0)
-            b->open_pause[node] = span_open(b, AN_TL_PAUSE, ev, node, SIM_NODE_NONE,
-                                            ev->aux == SIM_PAUSE_BY_FAULT ? (int64_t)ev->obj : -1,
-                                            is_oom);
+            span_open(b, &b->open_pause[node], AN_TL_PAUSE, ev, node, SIM_NODE_NONE,
+                      ev->aux == SIM_PAUSE_BY_FAULT ? (int64_t)ev->obj : -1, is_oom);
         break;
     case SIM_EV_RESUME:
         if (is_lane(b, node)) span_close(b, &b->open_pause[node], ev->time_ns);
@@ -338,7 +484,7 @@ static void take(struct builder *b, const struct sim_event *ev, bool *is_oom)
         if (!is_lane(b, node)) break;
         span_close(b, &b->open_pause[node], ev->time_ns);
         if (b->open_crash[node] == 0)
-            b->open_crash[node] = span_open(b, AN_TL_CRASH, ev, node, SIM_NODE_NONE, -1, is_oom);
+            span_open(b, &b->open_crash[node], AN_TL_CRASH, ev, node, SIM_NODE_NONE, -1, is_oom);
         break;
     case SIM_EV_RESTART:
         if (is_lane(b, node)) span_close(b, &b->open_crash[node], ev->time_ns);
@@ -589,12 +735,14 @@ static int stream(struct builder *b, struct an_db *db, const struct an_run *run)
     bool is_oom = false;
     while (!is_oom && (rc = an_events_next(it, &ev, b->err, b->err_bytes)) == 1) {
         if (ev.time_ns > b->cfg->to_ns) break;
+        if (!b->is_window_begun && ev.time_ns >= b->cfg->from_ns) begin_window(b, &is_oom);
         take(b, &ev, &is_oom);
         if (!in_window(b, ev.time_ns)) continue;
         note_named(b, &ev);
         note_reading(tl, &ev);
     }
     an_events_close(it);
+    if (!is_oom && rc >= 0 && !b->is_window_begun) begin_window(b, &is_oom);
     if (is_oom) snprintf(b->err, b->err_bytes, "out of memory");
     return is_oom || rc < 0 ? -1 : 0;
 }
@@ -618,15 +766,16 @@ int an_timeline_build(struct an_db *db, const struct an_run *run,
         b.open_pause = calloc(nodes, sizeof *b.open_pause);
         b.open_crash = calloc(nodes, sizeof *b.open_crash);
         b.open_fault = calloc(b.fault_count + 1, sizeof *b.open_fault);
+        b.open_groups = calloc(b.fault_count + 1, sizeof *b.open_groups);
         tl->readings = calloc((size_t)tl->lane_count * tl->tick_count + 1, sizeof *tl->readings);
-        if (!b.sends || !b.open_pause || !b.open_crash || !b.open_fault || !tl->readings) {
+        if (!b.sends || !b.open_pause || !b.open_crash || !b.open_fault || !b.open_groups ||
+            !tl->readings) {
             snprintf(err, err_bytes, "out of memory");
             status = -1;
         }
     }
     if (status == 0) status = load_violations(&b, sq, run->id);
     if (status == 0) status = stream(&b, db, run);
-    if (status == 0) drop_spans_before(tl);
     if (status == 0) status = attach_annotations(&b, sq, run->id);
     if (status == 0)
         tl->is_truncated = tl->is_truncated || tl->arrow_total > tl->arrow_count ||
@@ -641,6 +790,8 @@ int an_timeline_build(struct an_db *db, const struct an_run *run,
     free(b.open_pause);
     free(b.open_crash);
     free(b.open_fault);
+    free(b.open_groups);
+    free(b.pending);
     free(b.named_seqs);
     if (status != 0) an_timeline_free(tl);
     return status;

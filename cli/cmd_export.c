@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "analysis/vclock.h"
+#include "sim/assert.h"
 
 static const char usage[] =
     "usage: murphy export DB [--run ID] --format shiviz|jsonl|csv [--table TABLE]\n"
@@ -106,7 +107,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 
 /* --- shiviz ------------------------------------------------------------------------------ */
 
-/* ShiViz's host is \S*: the record's name made safe, spaces as '_'. */
+/* A node's name for JSONL: the record's name made safe, spaces as '_'. */
 static void host_name(const struct an_nodes *nodes, uint32_t node, char *out, size_t out_bytes)
 {
     cli_safe(node < nodes->count ? nodes->names[node] : "?", out, out_bytes);
@@ -114,12 +115,81 @@ static void host_name(const struct an_nodes *nodes, uint32_t node, char *out, si
         if (*c == ' ') *c = '_';
 }
 
-/* "send request msg 12 to server", "drop loss msg 12", "timer_fire id 3": one line. */
-static void describe(const struct sim_event *ev, const struct an_nodes *nodes, char *out,
-                     size_t out_bytes)
+#define SHIVIZ_HOST_BYTES 96    /* a host as written */
+#define SHIVIZ_HOST_KEPT_MAX 64 /* bytes of a changed name kept before its "#INDEX" */
+
+struct shiviz_host {
+    char name[SHIVIZ_HOST_BYTES];
+};
+
+static bool is_visible_ascii(unsigned char c) { return c >= 0x21 && c <= 0x7e; }
+
+/* A name ShiViz can take as it is: visible ASCII only (its host is \S*, and a no-break
+ * space or a line separator would end or break it), no '#', not empty, short. */
+static bool is_plain_host(const char *name)
 {
-    char peer[160] = "";
-    if (ev->peer != SIM_NODE_NONE) host_name(nodes, ev->peer, peer, sizeof peer);
+    size_t n = 0;
+    for (; name[n]; n++)
+        if (!is_visible_ascii((unsigned char)name[n]) || name[n] == '#') return false;
+    return n > 0 && n < SHIVIZ_HOST_KEPT_MAX;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return strcmp(*x, *y);
+}
+
+/* The hosts of ShiViz's log, one per node. ShiViz keys the vector clocks by host, so they
+ * must differ: a plain name (is_plain_host) that no other node has is the host as it is;
+ * any other name gets each byte outside 0x21-0x7e (and '#') as '_', is cut to
+ * SHIVIZ_HOST_KEPT_MAX bytes and ends in "#INDEX". Plain hosts have no '#', the others
+ * end in a '#' and their node's index, so no two are equal. NULL when out of memory. */
+static struct shiviz_host *shiviz_hosts(const struct an_nodes *nodes)
+{
+    struct shiviz_host *hosts = calloc((size_t)nodes->count + 1, sizeof *hosts);
+    const char **sorted = calloc((size_t)nodes->count + 1, sizeof *sorted);
+    if (!hosts || !sorted) {
+        free(hosts);
+        free(sorted);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < nodes->count; i++) sorted[i] = nodes->names[i];
+    qsort(sorted, nodes->count, sizeof *sorted, compare_names);
+    for (uint32_t i = 0; i < nodes->count; i++) {
+        const char *name = nodes->names[i];
+        const char **at = bsearch(&name, sorted, nodes->count, sizeof *sorted, compare_names);
+        SIM_ASSERT(at); /* it is one of them */
+        size_t k = (size_t)(at - sorted);
+        bool is_unique = (k == 0 || strcmp(sorted[k - 1], name) != 0) &&
+                         (k + 1 == nodes->count || strcmp(sorted[k + 1], name) != 0);
+        if (is_unique && is_plain_host(name)) {
+            snprintf(hosts[i].name, sizeof hosts[i].name, "%s", name);
+            continue;
+        }
+        size_t n = 0;
+        for (; name[n] && n < SHIVIZ_HOST_KEPT_MAX; n++)
+            hosts[i].name[n] = is_visible_ascii((unsigned char)name[n]) && name[n] != '#'
+                                   ? name[n] : '_';
+        snprintf(hosts[i].name + n, sizeof hosts[i].name - n, "#%" PRIu32, i);
+    }
+    free(sorted);
+    return hosts;
+}
+
+static const char *host_of(const struct shiviz_host *hosts, const struct an_nodes *nodes,
+                           uint32_t node)
+{
+    return node < nodes->count ? hosts[node].name : "?";
+}
+
+/* "send request msg 12 to server", "drop loss msg 12", "timer_fire id 3": one line. */
+static void describe(const struct sim_event *ev, const struct an_nodes *nodes,
+                     const struct shiviz_host *hosts, char *out, size_t out_bytes)
+{
+    char peer[SHIVIZ_HOST_BYTES] = "";
+    if (ev->peer != SIM_NODE_NONE)
+        snprintf(peer, sizeof peer, "%s", host_of(hosts, nodes, ev->peer));
     const char *aux = sim_event_aux_name(ev->kind, ev->aux);
     bool is_message = ev->kind == SIM_EV_SEND || ev->kind == SIM_EV_ENQUEUE ||
                       ev->kind == SIM_EV_DUPLICATE || ev->kind == SIM_EV_CORRUPT ||
@@ -132,14 +202,13 @@ static void describe(const struct sim_event *ev, const struct an_nodes *nodes, c
 }
 
 /* The clock as ShiViz's JSON object, entries of zero left out, in node order. */
-static char *clock_json(const uint64_t *clock, const struct an_nodes *nodes)
+static char *clock_json(const uint64_t *clock, const struct an_nodes *nodes,
+                        const struct shiviz_host *hosts)
 {
     json_t *o = json_object();
     for (uint32_t i = 0; o && i < nodes->count; i++) {
         if (!clock[i]) continue;
-        char host[160];
-        host_name(nodes, i, host, sizeof host);
-        if (json_object_set_new(o, host, json_integer((json_int_t)clock[i])) != 0) {
+        if (json_object_set_new(o, hosts[i].name, json_integer((json_int_t)clock[i])) != 0) {
             json_decref(o);
             o = NULL;
         }
@@ -165,9 +234,15 @@ static int export_shiviz(struct an_db *db, const struct an_run *run, const struc
         an_nodes_free(&nodes);
         return CLI_EXIT_USAGE;
     }
+    struct shiviz_host *hosts = shiviz_hosts(&nodes);
     struct an_event_iter *it = NULL;
     int status = CLI_EXIT_OK;
-    if (an_events_open(db, run, &it, err, sizeof err) != 0) status = CLI_EXIT_IO;
+    if (!hosts) {
+        cli_error("out of memory");
+        status = CLI_EXIT_IO;
+    } else if (an_events_open(db, run, &it, err, sizeof err) != 0) {
+        status = CLI_EXIT_IO;
+    }
     fprintf(out, "(?<event>.*) \\| seq=(?<seq>\\d+) time=(?<time>\\S+)\\n(?<host>\\S*) "
                  "(?<clock>{.*})\n\n");
     struct sim_event ev;
@@ -177,17 +252,16 @@ static int export_shiviz(struct an_db *db, const struct an_run *run, const struc
         if (ev.node == SIM_NODE_NONE || ev.kind == SIM_EV_CLOCK_SAMPLE) continue;
         const uint64_t *clock = an_vclock_step(vc, &ev, &is_oom);
         if (!clock) continue;
-        char what[512], host[160], t[40];
-        describe(&ev, &nodes, what, sizeof what);
-        host_name(&nodes, ev.node, host, sizeof host);
-        char *json = is_oom ? NULL : clock_json(clock, &nodes);
+        char what[512], t[40];
+        describe(&ev, &nodes, hosts, what, sizeof what);
+        char *json = is_oom ? NULL : clock_json(clock, &nodes, hosts);
         if (!json) {
             cli_error("out of memory");
             status = CLI_EXIT_IO;
             break;
         }
         fprintf(out, "%s | seq=%" PRIu64 " time=%s\n%s %s\n", what, ev.seq,
-                an_format_time(ev.time_ns, t, sizeof t), host, json);
+                an_format_time(ev.time_ns, t, sizeof t), host_of(hosts, &nodes, ev.node), json);
         free(json);
     }
     if (status == CLI_EXIT_OK && rc < 0) {
@@ -196,6 +270,7 @@ static int export_shiviz(struct an_db *db, const struct an_run *run, const struc
     }
     an_events_close(it);
     an_vclock_free(vc);
+    free(hosts);
     an_nodes_free(&nodes);
     return status;
 }

@@ -151,6 +151,29 @@ static int64_t wall_start_of(const struct an_run *run)
     return wall_start_ns;
 }
 
+/* "note: not everything in the window is drawn (20000 of 23640 messages, 10000 of 12510
+ * intervals); ...": each kind that was cut short, or the sends past the table of the
+ * window's sends (drops drawn without their start) when nothing else was. */
+static void print_truncation(const struct an_timeline *tl)
+{
+    struct {
+        size_t count, total;
+        const char *what;
+    } const kinds[] = {{tl->arrow_count, tl->arrow_total, "messages"},
+                       {tl->mark_count, tl->mark_total, "marks"},
+                       {tl->span_count, tl->span_total, "intervals"},
+                       {tl->violation_count, tl->violation_total, "violations"}};
+    printf("note: not everything in the window is drawn (");
+    const char *sep = "";
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (kinds[i].total <= kinds[i].count) continue;
+        printf("%s%zu of %zu %s", sep, kinds[i].count, kinds[i].total, kinds[i].what);
+        sep = ", ";
+    }
+    if (!*sep) printf("some drops without their send: too many sends");
+    printf("); narrow it with --from/--to\n");
+}
+
 static int draw(struct an_db *db, const struct an_run *run, void *ctx)
 {
     const struct timeline_args *a = ctx;
@@ -199,9 +222,7 @@ static int draw(struct an_db *db, const struct an_run *run, void *ctx)
     if (status == CLI_EXIT_OK) {
         printf("timeline: %zu messages, %zu marks, %zu intervals, %zu violations, %u lanes\n",
                tl.arrow_count, tl.mark_count, tl.span_count, tl.violation_count, tl.lane_count);
-        if (tl.is_truncated)
-            printf("note: not everything in the window is drawn (%zu of %zu messages); narrow"
-                   " it with --from/--to\n", tl.arrow_count, tl.arrow_total);
+        if (tl.is_truncated) print_truncation(&tl);
     }
     an_timeline_free(&tl);
     return status;

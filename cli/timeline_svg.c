@@ -36,30 +36,54 @@ struct writer {
     json_t *items;      /* html: per item [kind, [[key, value], ...]] */
     json_t *pairs;      /* the open item's */
     size_t item_count;
-    char title[TITLE_BYTES_MAX]; /* svg: the open item's "key: value" lines, raw */
+    char title[TITLE_BYTES_MAX]; /* svg: the open item's "key: value" lines, as XML */
     size_t title_bytes;
+    bool is_title_full;
     bool is_oom;
 };
 
 /* --- escaping ----------------------------------------------------------------------------- */
 
+/* One character of made-safe text (cli_safe: valid UTF-8, no control bytes) as XML text
+ * or attribute value: & < > " ' as entities; U+FFFE and U+FFFF, which cli_safe passes and
+ * XML 1.0 forbids, as U+FFFD. Writes it to piece (NUL-terminated); returns the bytes of s
+ * it covers. */
+static size_t xml_piece(const char *s, char piece[8])
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const char *entity = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+                       : *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : NULL;
+    if (entity) {
+        strcpy(piece, entity);
+        return 1;
+    }
+    size_t len = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+    for (size_t i = 1; i < len; i++) SIM_ASSERT((p[i] & 0xc0) == 0x80); /* cli_safe's UTF-8 */
+    memcpy(piece, s, len);
+    piece[len] = '\0';
+    if (len == 3 && p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
+        piece[2] = (char)0xbd; /* U+FFFD */
+    return len;
+}
+
+/* Raw text made safe (cli_safe) into a new buffer (caller frees; NULL when out of memory). */
+static char *made_safe(const char *raw)
+{
+    size_t cap = 4 * (raw ? strlen(raw) : 1) + 8;
+    char *safe = malloc(cap);
+    if (safe) cli_safe(raw, safe, cap);
+    return safe;
+}
+
 /* Writes raw text made safe for a terminal-like reader (cli_safe) and then for XML text or
- * attribute values: & < > " ' as entities. */
+ * attribute values (xml_piece). */
 static void xml(FILE *out, const char *raw)
 {
-    size_t bytes = raw ? strlen(raw) : 1;
-    size_t cap = 4 * bytes + 8;
-    char *safe = malloc(cap);
-    const char *s = safe ? cli_safe(raw, safe, cap) : "?";
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*s, out);
-        }
+    char *safe = made_safe(raw);
+    char piece[8];
+    for (const char *s = safe ? safe : "?"; *s;) {
+        s += xml_piece(s, piece);
+        fputs(piece, out);
     }
     free(safe);
 }
@@ -95,11 +119,44 @@ static void json_for_script(FILE *out, const char *json)
 
 /* --- items: what hovering shows ------------------------------------------------------------ */
 
+/* Appends XML to the open item's title, whole or not at all; once something did not fit,
+ * the title ends in "..." and takes nothing more. */
+static void title_markup(struct writer *w, const char *xml_text)
+{
+    size_t n = strlen(xml_text);
+    if (w->is_title_full) return;
+    if (w->title_bytes + n + sizeof "..." > sizeof w->title) {
+        memcpy(w->title + w->title_bytes, "...", sizeof "...");
+        w->title_bytes += sizeof "..." - 1;
+        w->is_title_full = true;
+        return;
+    }
+    memcpy(w->title + w->title_bytes, xml_text, n + 1);
+    w->title_bytes += n;
+}
+
+/* Appends raw text to the open item's title, made safe and XML-escaped. */
+static void title_text(struct writer *w, const char *raw)
+{
+    char *safe = made_safe(raw);
+    if (!safe) {
+        w->is_oom = true;
+        return;
+    }
+    char piece[8];
+    for (const char *s = safe; *s && !w->is_title_full;) {
+        s += xml_piece(s, piece);
+        title_markup(w, piece);
+    }
+    free(safe);
+}
+
 /* Starts an item; returns its index (written as data-i). */
 static size_t item_begin(struct writer *w, const char *kind)
 {
     w->title_bytes = 0;
     w->title[0] = '\0';
+    w->is_title_full = false;
     if (w->is_html) {
         w->pairs = json_array();
         json_t *item = json_array();
@@ -108,12 +165,14 @@ static size_t item_begin(struct writer *w, const char *kind)
             json_array_append_new(w->items, item) != 0)
             w->is_oom = true;
     } else {
-        w->title_bytes = (size_t)snprintf(w->title, sizeof w->title, "%s", kind);
+        title_text(w, kind);
     }
     return w->item_count++;
 }
 
-/* Adds key: value (raw text) to the open item. */
+/* Adds key: value (raw text) to the open item: in SVG a line of its title (a newline in
+ * XML is &#10;, kept in a title; each part made safe on its own, so the newline is ours
+ * and the record's control bytes still show as \xNN). */
 static void item_text(struct writer *w, const char *key, const char *raw)
 {
     if (w->is_html) {
@@ -124,11 +183,10 @@ static void item_text(struct writer *w, const char *key, const char *raw)
             w->is_oom = true;
         return;
     }
-    if (w->title_bytes >= sizeof w->title - 1) return;
-    int n = snprintf(w->title + w->title_bytes, sizeof w->title - w->title_bytes, "\n%s: %s",
-                     key, raw ? raw : "");
-    w->title_bytes += n > 0 ? (size_t)n : 0;
-    if (w->title_bytes > sizeof w->title - 1) w->title_bytes = sizeof w->title - 1;
+    title_markup(w, "&#10;");
+    title_text(w, key);
+    title_markup(w, ": ");
+    title_text(w, raw ? raw : "");
 }
 
 static void item_add(struct writer *w, const char *key, const char *fmt, ...)
@@ -151,7 +209,7 @@ static void item_end(struct writer *w)
         return;
     }
     fputs("<title>", w->out);
-    xml(w->out, w->title);
+    fputs(w->title, w->out); /* XML already */
     fputs("</title>", w->out);
 }
 

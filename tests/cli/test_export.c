@@ -3,6 +3,8 @@
  *   left out) a description and a "host {clock}" line; every host's own entry counts its
  *   events 1, 2, 3...; every delivery's clock is at least its send's clock entry-wise
  *   (causality follows the message), checked by parsing the output independently;
+ *   hostile node names (a no-break space, a line separator, names equal once made
+ *   visible ASCII) give visible-ASCII hosts, each counting only its own node's events;
  * - jsonl: one line per invoke and per completion (counted against the ops table), and
  *   `murphy check --history` on it gives the same verdict and operation count as
  *   `murphy check` on the run;
@@ -219,4 +221,64 @@ Test(export, bad_usage_exits_2_and_an_unwritable_file_3)
     murphy(&r, "export", db, "--format", "csv", "--out", tmp_path("no/such/dir.csv"), NULL);
     assert_exit(&r, 3);
     spawn_result_free(&r);
+}
+
+/* ShiViz reads a host as \S* and keys the clocks by host: names with a no-break space or
+ * a line separator (which JavaScript's \S does not match), or that become equal once made
+ * visible ASCII, get a visible-ASCII host ending in "#INDEX"; a plain unique name stays. */
+Test(export, shiviz_hosts_are_visible_ascii_and_unique_for_hostile_names)
+{
+    const char *db = tmp_path("h.db"), *out = tmp_path("h.shiviz");
+    const char *const shorter[] = {"--set", "scenario.duration=1s", NULL};
+    struct recorded rec = record_run_argv(db, "lww-skew", 1, RUN_EXIT_OK_OR_VIOLATED, shorter);
+    sqlite3 *h = db_open(db, true);
+    /* nodes 0..3 become: "a<NBSP>b", "a b", "x<LS>y", "a_b" */
+    cr_assert_eq(db_exec(h, "UPDATE nodes SET name = CASE node WHEN 0 THEN 'a' || char(160) ||"
+                            " 'b' WHEN 1 THEN 'a b' WHEN 2 THEN 'x' || char(8232) || 'y' ELSE"
+                            " 'a_b' END WHERE run_id = ?1 AND node <= 3", rec.run_id, 0), 4);
+    int64_t own[4];
+    for (int64_t n = 0; n < 4; n++)
+        own[n] = db_int(h, "SELECT count(*) FROM events WHERE run_id = ?1 AND node = ?2 AND"
+                           " kind <> 'clock_sample'", rec.run_id, n);
+    db_close(h);
+    struct spawn_result r;
+    murphy(&r, "export", db, "--format", "shiviz", "--out", out, NULL);
+    assert_exit(&r, 0);
+    spawn_result_free(&r);
+    char *text = read_file(out, NULL);
+    cr_assert_not_null(text);
+    cr_assert_null(strstr(text, "\xc2\xa0"), "no raw U+00A0");
+    cr_assert_null(strstr(text, "\xe2\x80\xa8"), "no raw U+2028");
+    const char *const hosts[4] = {"a__b#0", "a_b#1", "x___y#2", "a_b"};
+    int64_t lines[4] = {0};
+    int64_t clock_lines = 0;
+    char *save = NULL;
+    strtok_r(text, "\n", &save); /* the parser regex */
+    for (char *what; (what = strtok_r(NULL, "\n", &save));) {
+        char *clock_line = strtok_r(NULL, "\n", &save);
+        cr_assert_not_null(clock_line, "an event without its clock line: %s", what);
+        clock_lines++;
+        struct vc_line v;
+        parse_vc(clock_line, &v);
+        for (const char *c = v.host; *c; c++)
+            cr_assert((unsigned char)*c >= 0x21 && (unsigned char)*c <= 0x7e, "host '%s'",
+                      v.host);
+        for (int i = 0; i < v.count; i++)
+            for (const char *c = v.names[i]; *c; c++)
+                cr_assert((unsigned char)*c >= 0x21 && (unsigned char)*c <= 0x7e, "key '%s'",
+                          v.names[i]);
+        for (int n = 0; n < 4; n++)
+            if (strcmp(v.host, hosts[n]) == 0) {
+                lines[n]++;
+                /* its own entry counts its events: two hosts never share an entry */
+                cr_assert_eq(vc_get(&v, hosts[n]), (uint64_t)lines[n], "%s", clock_line);
+            }
+    }
+    text_free(text);
+    cr_assert_gt(clock_lines, 100, "%" PRId64, clock_lines);
+    for (int n = 0; n < 4; n++) {
+        cr_assert_gt(own[n], 0, "node %d has events", n);
+        cr_assert_eq(lines[n], own[n], "host %s: %" PRId64 " lines, node %d has %" PRId64
+                     " events", hosts[n], lines[n], n, own[n]);
+    }
 }

@@ -11,6 +11,12 @@
  *   parsererror) with one arrow per delivery of the window, also under --from/--to and
  *   --nodes, crashes and cuts as intervals;
  * - past 20,000 messages it draws exactly 20,000 and says to narrow the window;
+ * - a late window of a long run draws as many pause intervals as SQL says overlap it
+ *   (stale ones no longer fill the 10,000 kept), and the note names the kind cut short;
+ * - heals of 92,000 faults are matched by name: a late window draws as many bands as SQL
+ *   pairs, within 10s (a scan per heal took 43s);
+ * - SVG titles break lines with &#10;, and U+FFFE/U+FFFF of a name come out as U+FFFD:
+ *   xmllint (when installed) and the browser parse the file;
  * - the same run gives the same bytes from two processes, and the run replays;
  * - bad usage exits 2. */
 #include <criterion/criterion.h>
@@ -388,4 +394,178 @@ Test(timeline, clocks_show_each_nodes_offset_from_true_time)
     cr_assert_gt(violations, 0, "lww-skew loses acknowledged writes");
     cr_assert_eq((int64_t)count_of(text, "<g class=\"violation\""), violations);
     text_free(text);
+}
+
+/* Five nodes pausing for GC (5ms, every 20ms on average each, so pauses overlap across
+ * nodes): 150s give about 12,500 pause intervals, more than the 10,000 the model keeps. */
+static const char gc_scenario[] =
+    "[scenario]\nname = gc-often\nduration = 150s\n\n"
+    "[node.n]\nmodel = elect_node\ncount = 5\npeers = n\nnaive = true\n"
+    "election_timeout = 300ms\nheartbeat = 50ms\nlease = 250ms\nact_every = 100ms\n"
+    "gc_every = exponential 20ms\ngc_pause = constant 5ms\n\n"
+    "[link.default]\ndelay = constant 1ms\n";
+
+/* Pause intervals of the record that overlap [?2, to_ns]: a pause opens one when its node
+ * is not paused already (the previous pause/resume of the node is a resume, or none), a
+ * resume after a pause closes it; so opened by to_ns minus closed before from. */
+static int64_t pauses_overlapping(sqlite3 *h, int64_t run_id, int64_t from_ns, int64_t to_ns)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "WITH p AS (SELECT kind, time_ns, lag(kind) OVER (PARTITION BY node ORDER BY seq)"
+             " AS before FROM events WHERE run_id = ?1 AND kind IN ('pause', 'resume'))"
+             " SELECT (SELECT count(*) FROM p WHERE kind = 'pause' AND (before IS NULL OR"
+             " before = 'resume') AND time_ns <= %" PRId64 ") - (SELECT count(*) FROM p WHERE"
+             " kind = 'resume' AND before = 'pause' AND time_ns < ?2)", to_ns);
+    return db_int(h, sql, run_id, from_ns);
+}
+
+Test(timeline, a_late_window_draws_every_interval_that_overlaps_it)
+{
+    const char *ini = tmp_path("gc.ini"), *db = tmp_path("gc.db");
+    const char *late = tmp_path("late.svg"), *early = tmp_path("early.svg");
+    write_file(ini, gc_scenario, sizeof gc_scenario - 1);
+    struct recorded rec = record_run_argv(db, ini, 1, 0, NULL);
+    sqlite3 *h = db_open(db, false);
+    cr_assert_eq(db_int(h, "SELECT count(*) FROM events WHERE run_id = ?1 AND kind IN"
+                           " ('crash', 'restart')", rec.run_id, 0), 0, "pauses only");
+    int64_t all = pauses_overlapping(h, rec.run_id, 0, 150 * S_NS);
+    int64_t in_late = pauses_overlapping(h, rec.run_id, 149 * S_NS, 150 * S_NS);
+    int64_t in_early = pauses_overlapping(h, rec.run_id, 10 * S_NS, 11 * S_NS);
+    db_close(h);
+    cr_assert_gt(all, 10000, "more intervals than the model keeps: %" PRId64, all);
+    cr_assert_gt(in_late, 100, "%" PRId64, in_late);
+    cr_assert_gt(in_early, 100, "%" PRId64, in_early);
+
+    struct spawn_result r;
+    murphy(&r, "timeline", db, "--from", "149s", "--to", "150s", "--out", late, NULL);
+    assert_exit(&r, 0);
+    char want[128];
+    snprintf(want, sizeof want, ", %" PRId64 " intervals,", in_late);
+    cr_assert(strstr(r.out, want), "expected '%s' in: %s", want, r.out);
+    cr_assert_null(strstr(r.out, "note:"), "nothing left out of a 1s window: %s", r.out);
+    spawn_result_free(&r);
+    timeline(db, 0, "--from", "10s", "--to", "11s", "--out", early, NULL);
+    char *text = read_file(late, NULL);
+    cr_assert_not_null(text);
+    cr_assert_eq((int64_t)count_of(text, "<rect class=\"pause\""), in_late);
+    text_free(text);
+    text = read_file(early, NULL);
+    cr_assert_not_null(text);
+    cr_assert_eq((int64_t)count_of(text, "<rect class=\"pause\""), in_early);
+    text_free(text);
+
+    /* the whole run: 10,000 of them drawn, and the note says which kind was cut short */
+    murphy(&r, "timeline", db, "--out", tmp_path("all.svg"), NULL);
+    assert_exit(&r, 0);
+    snprintf(want, sizeof want, "10000 of %" PRId64 " intervals", all);
+    cr_assert(strstr(r.out, want), "expected '%s' in: %s", want, r.out);
+    spawn_result_free(&r);
+}
+
+/* A nemesis cutting or partitioning every 13ms for 5ms, 600s: 92,000 faults, half of them
+ * heals, each naming the fault it ends. */
+static const char nemesis_scenario[] =
+    "[scenario]\nname = many-faults\nduration = 600s\n\n"
+    "[node.n]\nmodel = elect_node\ncount = 5\npeers = n\nnaive = true\n"
+    "election_timeout = 300ms\nheartbeat = 50ms\nlease = 250ms\nact_every = 100ms\n\n"
+    "[link.default]\ndelay = constant 1ms\n\n"
+    "[nemesis]\nevery = constant 13ms\nkinds = partition, cut\npartition_for = constant 5ms\n"
+    "cut_for = constant 5ms\n";
+
+Test(timeline, heals_of_many_faults_are_matched_by_name_in_linear_time)
+{
+    const char *ini = tmp_path("many.ini"), *db = tmp_path("many.db");
+    const char *svg = tmp_path("many.svg");
+    write_file(ini, nemesis_scenario, sizeof nemesis_scenario - 1);
+    struct recorded rec = record_run_argv(db, ini, 1, 0, NULL);
+    sqlite3 *h = db_open(db, false);
+    int64_t faults = db_int(h, "SELECT count(*) FROM faults WHERE run_id = ?1", rec.run_id, 0);
+    /* bands overlapping [599s, 600s]: a partition or cut begun by 600s whose heal (the heal
+     * of its name) came at 599s or later */
+    int64_t bands = db_int(h, "SELECT count(*) FROM events e JOIN faults f ON f.run_id ="
+                              " e.run_id AND f.fault = e.obj_id JOIN faults hf ON hf.run_id ="
+                              " f.run_id AND hf.name = f.name AND hf.action = 'heal' JOIN events"
+                              " he ON he.run_id = hf.run_id AND he.kind = 'fault' AND he.obj_id"
+                              " = hf.fault WHERE e.run_id = ?1 AND e.kind = 'fault' AND e.detail"
+                              " IN ('partition', 'cut') AND e.time_ns <= 600000000000 AND"
+                              " he.time_ns >= ?2", rec.run_id, 599 * S_NS);
+    db_close(h);
+    cr_assert_gt(faults, 90000, "%" PRId64, faults);
+    cr_assert_gt(bands, 50, "%" PRId64, bands);
+    struct spawn_result r;
+    murphy(&r, "timeline", db, "--from", "599s", "--to", "600s", "--out", svg, NULL);
+    assert_exit(&r, 0);
+    double took_s = r.elapsed_s;
+    spawn_result_free(&r);
+#if !MURPHY_TEST_SANITIZED
+    /* about 0.5s here; a scan of the earlier faults per heal took 43s */
+    cr_assert_lt(took_s, 10.0, "%.1fs for %" PRId64 " faults", took_s, faults);
+#endif
+    char *text = read_file(svg, NULL);
+    cr_assert_not_null(text);
+    int64_t drawn = (int64_t)(count_of(text, "<rect class=\"partition\"") +
+                              count_of(text, "<rect class=\"cut\""));
+    cr_assert_eq(drawn, bands, "took %.1fs", took_s);
+    text_free(text);
+}
+
+/* xmllint --noout FILE's exit status (its messages in xmllint.err), -1 if it did not exit. */
+static int xmllint(const char *file)
+{
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int err = open(tmp_path("xmllint.err"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (err < 0) _exit(126);
+        dup2(err, 1);
+        dup2(err, 2);
+        execl("/usr/bin/xmllint", "xmllint", "--noout", file, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* U+FFFE and U+FFFF pass cli_safe but XML 1.0 forbids them: they come out as U+FFFD. */
+#define NONCHAR_NAME "odd\xef\xbf\xbe\xef\xbf\xbf<b>"
+
+Test(timeline, svg_titles_have_real_newlines_and_no_xml_forbidden_characters)
+{
+    const char *db = tmp_path("un.db"), *svg = tmp_path("un.svg");
+    const char *const shorter[] = {"--set", "scenario.duration=3s", NULL};
+    struct recorded rec = record_run_argv(db, "unreliable-network", 1, 0, shorter);
+    sqlite3 *h = db_open(db, true);
+    cr_assert_eq(db_exec(h, "UPDATE nodes SET name = '" NONCHAR_NAME "' || char(10) || 'x'"
+                            " WHERE run_id = ?1 AND node = 2", rec.run_id, 0), 1);
+    int64_t deliveries = db_int(h, "SELECT count(*) FROM events WHERE run_id = ?1 AND kind ="
+                                   " 'deliver'", rec.run_id, 0);
+    db_close(h);
+    cr_assert_gt(deliveries, 100, "%" PRId64, deliveries);
+    timeline(db, 0, "--out", svg, NULL);
+    char *text = read_file(svg, NULL);
+    cr_assert_not_null(text);
+    size_t titles = count_of(text, "<title>");
+    cr_assert_geq((int64_t)titles, deliveries, "a title per arrow at least");
+    /* every line break of a title is &#10;; a record's own newline still shows as \x0a */
+    cr_assert_geq(count_of(text, "&#10;"), titles, "each title has at least a second line");
+    size_t names = count_of(text, "odd\xef\xbf\xbd\xef\xbf\xbd&lt;b&gt;\\x0ax");
+    cr_assert_geq(names, 1, "the name with U+FFFD for U+FFFE and U+FFFF");
+    cr_assert_eq(count_of(text, "\\x0a"), names, "\\x0a only in the hostile name");
+    cr_assert_eq(count_of(text, "\xef\xbf\xbe"), 0);
+    cr_assert_eq(count_of(text, "\xef\xbf\xbf"), 0);
+    cr_assert_eq(count_of(text, "<b>"), 0);
+    text_free(text);
+    /* a real XML parser agrees: xmllint when installed, the browser's always */
+    if (access("/usr/bin/xmllint", X_OK) == 0) {
+        int status = xmllint(svg);
+        char *err = read_file(tmp_path("xmllint.err"), NULL);
+        cr_assert_eq(status, 0, "xmllint --noout: %.2000s", err ? err : "");
+        text_free(err);
+    }
+    char *dom = browser_dom(svg);
+    cr_assert_eq(count_of(dom, "parsererror"), 0, "%.2000s", dom);
+    cr_assert_eq((int64_t)count_of(dom, "<line class=\"msg "), deliveries);
+    text_free(dom);
 }
