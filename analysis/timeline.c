@@ -502,6 +502,8 @@ static void take(struct builder *b, const struct sim_event *ev, bool *is_oom)
     case SIM_EV_CLOCK_STEP:
     case SIM_EV_SUSPECT:
     case SIM_EV_TRUST:
+    case SIM_EV_LIE:    /* a Byzantine node's lie, its truth in the hover text */
+    case SIM_EV_ATTACK: /* an attacker on a link */
         if (is_in) add_mark(b, ev, is_oom);
         break;
     default: break;

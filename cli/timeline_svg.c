@@ -441,6 +441,11 @@ static void mark_glyph(FILE *out, const struct an_tl_mark *m, double x, double y
         fprintf(out, "<path class=\"mark %s\" data-i=\"%zu\" d=\"M%.2f %.1fl5 8h-10z\" fill=\"%s\">",
                 kind, item, x, y - 12, m->kind == SIM_EV_CORRUPT ? "#e00" : "#fc0");
         return;
+    case SIM_EV_LIE:
+    case SIM_EV_ATTACK: /* a diamond: a lie by a node (purple) or an attack on a link (black) */
+        fprintf(out, "<path class=\"mark %s\" data-i=\"%zu\" d=\"M%.2f %.1fl5 5l-5 5l-5 -5z\""
+                " fill=\"%s\">", kind, item, x, y - 14, m->kind == SIM_EV_LIE ? "#9b51e0" : "#333");
+        return;
     default:
         fprintf(out, "<circle class=\"mark %s\" data-i=\"%zu\" cx=\"%.2f\" cy=\"%.1f\" r=\"3.5\""
                 " fill=\"%s\">", kind, item, x, y,
@@ -474,9 +479,9 @@ static void write_marks(struct writer *w)
             item_add(w, "wall clock moved", "%s", offset_ms(m->arg, d, sizeof d));
         if (m->text) item_text(w, "text", m->text);
         item_end(w);
-        fputs(m->kind == SIM_EV_TIMEOUT ? "</rect>\n"
-              : m->kind == SIM_EV_DUPLICATE || m->kind == SIM_EV_CORRUPT ? "</path>\n"
-                                                                        : "</circle>\n",
+        bool is_path = m->kind == SIM_EV_DUPLICATE || m->kind == SIM_EV_CORRUPT ||
+                       m->kind == SIM_EV_LIE || m->kind == SIM_EV_ATTACK;
+        fputs(m->kind == SIM_EV_TIMEOUT ? "</rect>\n" : is_path ? "</path>\n" : "</circle>\n",
               w->out);
     }
 }
@@ -538,7 +543,7 @@ static void write_legend(struct writer *w)
     fprintf(w->out, "<g class=\"legend\"><text x=\"%.1f\" y=\"%.1f\">Arrows: send to delivery,"
             " one colour per request and its replies; dashed: duplicated; thick: corrupted;"
             " red dotted with x: dropped. Marks: square timeout, triangle duplicate/corrupt,"
-            " dots notes, claims, suspicions.</text><text x=\"%.1f\" y=\"%.1f\">Yellow:"
+            " dots notes, claims, suspicions, diamond a lie (purple) or a link attack.</text><text x=\"%.1f\" y=\"%.1f\">Yellow:"
             " paused; grey: crashed; violet band: partition; orange: one-way cut. Red:"
             " violations, ringed: the events they name. 'wall +Nms': the node's wall clock"
             " minus true time.</text>", LEFT, y - 8, LEFT, y + 6);

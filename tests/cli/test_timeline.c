@@ -569,3 +569,23 @@ Test(timeline, svg_titles_have_real_newlines_and_no_xml_forbidden_characters)
     cr_assert_eq((int64_t)count_of(dom, "<line class=\"msg "), deliveries);
     text_free(dom);
 }
+
+/* Lies are marks (purple diamonds) carrying the truth the record states beside them: one
+ * per lie event, each with the lie's text in its hover data. */
+Test(timeline, lies_are_drawn_with_their_truth)
+{
+    const char *db = tmp_path("byz.db");
+    const char *const three[] = {"--set", "node.general.count=3", NULL};
+    struct recorded rec = record_run_argv(db, "byzantine-generals", 1, 1, three);
+    timeline(db, 0, "--out", tmp_path("byz.svg"), NULL);
+    sqlite3 *h = db_open(db, false);
+    int64_t lies = db_int(h, "SELECT count(*) FROM events WHERE run_id = ?1 AND kind = 'lie'",
+                          rec.run_id, 0);
+    db_close(h);
+    cr_assert_geq(lies, 1);
+    char *svg = read_file(tmp_path("byz.svg"), NULL);
+    cr_assert_not_null(svg);
+    cr_assert_eq((int64_t)count_of(svg, "class=\"mark lie\""), lies);
+    cr_assert_geq((int64_t)count_of(svg, "the truth is"), lies, "each lie with its truth");
+    text_free(svg);
+}
