@@ -10,6 +10,8 @@
  * with what the invariants say. Links have a constant 1 ms delay. */
 #include <criterion/criterion.h>
 
+#include "model_run.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,18 +195,7 @@ Test(name_models, peer_grants_only_above_its_counter_and_keeps_it_across_a_crash
 {
     static struct seen s;
     memset(&s, 0, sizeof s);
-    struct sim_scenario scn;
-    struct sim_diag diag;
-    cr_assert_eq(sim_scn_load_text("t.ini", replica_text, strlen(replica_text), NULL, 0,
-                                   &model_set, &scn, &diag), 0, "%s", diag.message);
-    struct sim_world *world = NULL;
-    cr_assert_eq(sim_world_create(&scn, 1, &world, &diag), 0, "%s", diag.message);
-    struct sim_observer obs = {&s, observe};
-    cr_assert_eq(sim_world_add_observer(world, &obs), 0);
-    sim_world_run(world, UINT64_MAX, NULL);
-    cr_assert_eq(sim_world_violation_count(world), 0, "a model saw its invariant break");
-    sim_world_destroy(world);
-    sim_scn_free(&scn);
+    model_run(replica_text, NULL, &model_set, (struct sim_observer){&s, observe});
     cr_assert_str_eq(s.notes[1], "s0:grant,3 s1:stale,3 s2:stale,3 s3:deny,0 s4:grant,7"
                      " s6:stale,20 s8:stale,7 s9:grant,21 s10:grant,9");
     cr_assert_eq(s.note_count[0], 1, "N4 once: %s", s.notes[0]);

@@ -8,6 +8,8 @@
  * the replica's notes with what the invariants say. Links have a constant 1 ms delay. */
 #include <criterion/criterion.h>
 
+#include "model_run.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,19 +214,7 @@ static void observe(void *ctx, const struct sim_event *ev, const struct sim_even
 static void run(const char *text, const char *set, struct seen *seen)
 {
     memset(seen, 0, sizeof *seen);
-    struct sim_scenario scn;
-    struct sim_diag diag;
-    const char *sets[] = {set};
-    cr_assert_eq(sim_scn_load_text("t.ini", text, strlen(text), set ? sets : NULL, set ? 1 : 0,
-                                   &model_set, &scn, &diag), 0, "%s", diag.message);
-    struct sim_world *world = NULL;
-    cr_assert_eq(sim_world_create(&scn, 1, &world, &diag), 0, "%s", diag.message);
-    struct sim_observer obs = {seen, observe};
-    cr_assert_eq(sim_world_add_observer(world, &obs), 0);
-    sim_world_run(world, UINT64_MAX, NULL);
-    cr_assert_eq(sim_world_violation_count(world), 0, "a model saw its invariant break");
-    sim_world_destroy(world);
-    sim_scn_free(&scn);
+    model_run(text, set, &model_set, (struct sim_observer){seen, observe});
 }
 
 /* nodes: 0 replica, 1 driver */
