@@ -215,10 +215,38 @@ static bool shorten(struct state *st)
  * the fault it ends longer, not smaller; a flap's `until` bounds its start.) */
 static bool is_delayable(const char *action)
 {
-    static const char *const actions[] = {"partition", "cut", "crash", "pause", "step", "drift"};
+    static const char *const actions[] = {"partition", "cut", "degrade", "crash", "pause", "step",
+                                          "drift"};
     for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++)
         if (strcmp(action, actions[k]) == 0) return true;
     return false;
+}
+
+/* How late line i (starting `action` at at_ns) may start: before the end of the run, and
+ * before the first later line that would end it (a `heal` naming it or healing all, for a
+ * partition, cut or degrade; any `restart`, for a crash, whose nodes this does not
+ * compare), so that delaying never turns a bounded fault into one that lasts to the end. */
+static int64_t delay_bound_ns(const struct shrink_search *s, size_t i, const char *action,
+                              int64_t at_ns)
+{
+    bool is_link = strcmp(action, "partition") == 0 || strcmp(action, "cut") == 0 ||
+                   strcmp(action, "degrade") == 0;
+    bool is_crash = strcmp(action, "crash") == 0;
+    int64_t bound_ns = s->end_ns;
+    for (size_t k = 0; k < s->count && (is_link || is_crash); k++) {
+        char buf[SHRINK_TEXT_BYTES];
+        char *w[WORDS_MAX];
+        int n = words_of(s->lines[k].text, buf, sizeof buf, w);
+        int64_t end_ns;
+        if (k == i || n < 3 || sim_units_parse(w[1], SIM_UNIT_DURATION, &end_ns, NULL, 0) != 0 ||
+            end_ns <= at_ns || end_ns >= bound_ns)
+            continue;
+        bool is_end = is_link ? strcmp(w[2], "heal") == 0 &&
+                                    (n == 3 || strcmp(w[3], s->lines[i].name) == 0)
+                              : strcmp(w[2], "restart") == 0;
+        if (is_end) bound_ns = end_ns;
+    }
+    return bound_ns;
 }
 
 /* Pushes each starting fault later while the lines still fail: by half the time left to
@@ -235,7 +263,8 @@ static bool delay(struct state *st)
         if (n < 3 || !is_delayable(w[2]) ||
             sim_units_parse(w[1], SIM_UNIT_DURATION, &at_ns, NULL, 0) != 0 || at_ns >= s->end_ns)
             continue;
-        int64_t step_ns = (s->end_ns - at_ns) / 2;
+        int64_t bound_ns = delay_bound_ns(s, i, w[2], at_ns);
+        int64_t step_ns = (bound_ns - at_ns) / 2;
         bool is_line_changed = false;
         for (int tries = 0; tries < SHRINK_DELAY_TRIES && step_ns >= SHRINK_FOR_NS_MIN &&
                             !is_stopped(st); tries++) {
@@ -244,7 +273,7 @@ static bool delay(struct state *st)
             if (rewrite(&s->lines[i], w, n, 1, later, &line) && try_line(st, i, &line)) {
                 at_ns += step_ns;
                 is_line_changed = true;
-                if (step_ns > (s->end_ns - at_ns) / 2) step_ns = (s->end_ns - at_ns) / 2;
+                if (step_ns > (bound_ns - at_ns) / 2) step_ns = (bound_ns - at_ns) / 2;
             } else {
                 step_ns /= 2;
             }

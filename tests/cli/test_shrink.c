@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/units.h"
 #include "spawn.h"
 
 #define SEED 7
@@ -187,6 +188,41 @@ static void assert_passes_without(const char *text, char lines[LINES_MAX][300], 
     db_close(db);
 }
 
+/* "NAME = at T ACTION ..." -> T in ns and the action (into action); asserts the form. */
+static int64_t line_at(const char *line, char *action, size_t action_bytes, char *name,
+                       size_t name_bytes)
+{
+    char n[80], at[40], act[40];
+    cr_assert_eq(sscanf(line, "%79s = at %39s %39s", n, at, act), 3, "'%s'", line);
+    int64_t ns = 0;
+    cr_assert_eq(sim_units_parse(at, SIM_UNIT_DURATION, &ns, NULL, 0), 0, "'%s'", at);
+    snprintf(action, action_bytes, "%s", act);
+    snprintf(name, name_bytes, "%s", n);
+    return ns;
+}
+
+/* A fault that a later line ends (a heal of it or of all) still starts before that end
+ * after shrinking: delaying it past its heal would make it last to the end of the run. */
+static void assert_starts_before_its_heal(char lines[][300], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char action[40], name[80];
+        int64_t at_ns = line_at(lines[i], action, sizeof action, name, sizeof name);
+        if (strcmp(action, "partition") != 0 && strcmp(action, "cut") != 0) continue;
+        char orig_line[300];
+        const char *orig = strstr(scenario, name);
+        cr_assert(orig && sscanf(orig, "%299[^\n]", orig_line) == 1);
+        char a2[40], n2[80];
+        int64_t orig_ns = line_at(orig_line, a2, sizeof a2, n2, sizeof n2);
+        for (size_t k = 0; k < n; k++) {
+            char hact[40], hname[80];
+            int64_t heal_ns = line_at(lines[k], hact, sizeof hact, hname, sizeof hname);
+            if (strcmp(hact, "heal") != 0 || heal_ns <= orig_ns) continue;
+            cr_assert_lt(at_ns, heal_ns, "'%s' was delayed past '%s'", lines[i], lines[k]);
+        }
+    }
+}
+
 Test(shrink, many_faults_shrink_to_few_with_the_same_kind_and_replay)
 {
     struct recorded many = record_many(tmp_path("s.db"));
@@ -250,6 +286,7 @@ Test(shrink, many_faults_shrink_to_few_with_the_same_kind_and_replay)
     size_t n = fault_lines(text, lines);
     cr_assert_eq((long long)n, after, "min.ini has %zu lines:\n%s", n, text);
     for (size_t skip = 0; skip < n; skip++) assert_passes_without(text, lines, n, skip);
+    assert_starts_before_its_heal(lines, n);
     text_free(text);
 }
 
