@@ -106,7 +106,9 @@ static void names_destroy(void *self)
 
 static void client_name(const struct names_oracle *o, int64_t client, char *out, size_t bytes)
 {
-    if (client >= 0 && client <= UINT32_MAX) sim_scn_node_name(o->scn, (uint32_t)client, out, bytes);
+    /* a claim's number comes from a model: a node only when it is one */
+    if (client >= 0 && client < (int64_t)o->scn->node_count)
+        sim_scn_node_name(o->scn, (uint32_t)client, out, bytes);
     else snprintf(out, bytes, "client %" PRId64, client);
 }
 
