@@ -9,6 +9,7 @@
  *    before the first lie; carol's own 83 writes after 5 s end `info`; every read after
  *    5.1 s returns a value of carol's (LWW does not survive one liar);
  *  - the lie's size decides: 10 ms (under a turn) loses nothing, 30 ms only alice's 83;
+ *    one lie in ten (8) still loses 220, carol's own truthful writes among them;
  *  - every lie event states the truth: its value and true stamp are the liar's own
  *    lww.invoke claim, and the stamp it said is exactly lie_ahead later;
  *  - two processes give the same hash and `murphy replay` is identical.
@@ -121,6 +122,30 @@ Test(lying_timestamps, a_lie_shorter_than_a_turn_beats_nobody, .timeout = 60)
         cr_assert_eq(acked, 417, "+%s", cases[i].ahead);
         cr_assert_eq(lost, cases[i].lost, "+%s: %" PRId64 " lost", cases[i].ahead, lost);
     }
+}
+
+/* The header's second exercise: one lie in ten still buries nearly everything after the
+ * first, carol's own truthful writes included (each lie covers an hour). */
+Test(lying_timestamps, one_lie_in_ten_is_enough, .timeout = 30)
+{
+    const char *db_path = tmp_path("ratio.db");
+    const char *const args[] = {"--set", "faults.liar=at 5s byzantine carol alter ratio 10%",
+                                NULL};
+    struct recorded run = record_run_argv(db_path, source_path(LYING), 1, 1, args);
+    sqlite3 *db = db_open(db_path, false);
+    int64_t carol = db_node(db, run.run_id, "carol");
+    int64_t lies = db_metric_count(db, run.run_id, "lies.alter");
+    int64_t lost = db_metric_count(db, run.run_id, "lww.lost_to_lies");
+    int64_t acked = db_metric_count(db, run.run_id, "lww.acked");
+    int64_t carol_lost = db_int(db, "SELECT count(*) FROM violations WHERE run_id = ?1 AND"
+                                " source = 'oracle:lww' AND node = ?2", run.run_id, carol);
+    db_close(db);
+    cr_log_info("ratio 10%%: %" PRId64 " lies, %" PRId64 " of %" PRId64 " lost (%" PRId64
+                " of them carol's)", lies, lost, acked, carol_lost);
+    cr_assert_eq(lies, 8);
+    cr_assert_eq(lost, 220);
+    cr_assert_eq(acked, 492); /* 334 + 83 + carol's 75 truthful writes after 5 s */
+    cr_assert_gt(carol_lost, 50, "the liar's own truthful writes: %" PRId64, carol_lost);
 }
 
 /* The record states the truth: each lie's value and true stamp are carol's own claim. */
