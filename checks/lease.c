@@ -1,6 +1,8 @@
 /* checks/lease.c - the "lease" oracle (see lease.h): counts grants, accepted and refused
  * writes from the lease models' claims, and reports every lost update (an accepted write
- * whose base version is behind the store) as a violation naming the write in between.
+ * whose base version is behind the store) as a violation naming the write in between,
+ * and every accepted write whose token the lock has not granted (yet): a forged token,
+ * which fencing cannot tell from a real one (lease.forged_accepted).
  * Memory: two fixed rings and one store entry per store node that ever claimed. */
 #include "lease.h"
 
@@ -38,6 +40,8 @@ struct lease_oracle_state {
     uint32_t node_count;
     bool has_claims;
     uint64_t grant_count, accept_count, reject_count, reject_read_count, conflict_count;
+    int64_t max_granted;      /* tokens only increase (lease_server L2): the highest so far */
+    uint64_t forged_count;
 };
 
 static void *lease_create(const struct oracle_report *report, const struct sim_scenario *scn)
@@ -103,6 +107,7 @@ static void on_grant(struct lease_oracle_state *o, const struct sim_event *ev)
 {
     int64_t token = (int64_t)ev->ref;
     o->grant_count++;
+    if (token > o->max_granted) o->max_granted = token;
     if (token < 1 || ev->obj >= o->node_count) return; /* nothing to name it by */
     o->grants[(uint64_t)token & (LEASE_ORACLE_RING - 1)] =
         (struct grant_entry){.token = token, .holder = (uint32_t)ev->obj, .seq = ev->seq};
@@ -140,6 +145,15 @@ static void on_accept(struct lease_oracle_state *o, const struct sim_event *ev)
     struct store_truth *st = store_of(o, ev->node);
     int64_t token = (int64_t)ev->obj, base_version = (int64_t)ev->ref;
     o->accept_count++;
+    if (token > o->max_granted) {
+        char text[256];
+        o->forged_count++;
+        snprintf(text, sizeof text, "the store accepted a write with token %" PRId64 ", which"
+                 " the lock never granted (its highest grant so far is token %" PRId64 "):"
+                 " a forged token, and every honest holder below it is now refused", token,
+                 o->max_granted);
+        o->report.violation(o->report.ctx, ev, oracle_lease.name, text);
+    }
     if (base_version < st->version) {
         report_conflict(o, ev, st, token, base_version);
     } else if (base_version > st->version) {
@@ -179,6 +193,7 @@ static void lease_finish(void *self, int64_t end_ns)
     o->report.metric(o->report.ctx, "lease.stale_reads_rejected", (double)o->reject_read_count,
                      "count");
     o->report.metric(o->report.ctx, "lease.conflicts", (double)o->conflict_count, "count");
+    o->report.metric(o->report.ctx, "lease.forged_accepted", (double)o->forged_count, "count");
 }
 
 const struct oracle_def oracle_lease = {

@@ -15,7 +15,8 @@
  *
  * Metrics at the end (only if a lease or store claim was seen): lease.grants,
  * lease.writes_accepted, lease.stale_rejected (writes refused), lease.stale_reads_rejected,
- * lease.conflicts.
+ * lease.conflicts, lease.forged_accepted (writes accepted with a token above every grant so
+ * far: a Byzantine client's forgery, each also a violation).
  *
  * Memory: the last LEASE_ORACLE_RING grants (to name a token's holder) and, per store, the
  * last LEASE_ORACLE_RING accepted writes by version (to name the intervening write); a

@@ -33,7 +33,21 @@
  *   K3 the believed end is counted from when the ACQUIRE was *sent*, minus `margin`: the
  *      server starts the lease when it grants, later, so on clocks that run at the same
  *      rate the client's belief always ends first (margin covers drift).
- *   K4 only a reply to the request now pending, from the node it went to, is acted on. */
+ *   K4 only a reply to the request now pending, from the node it went to, is acted on.
+ *
+ * Byzantine hook (byz_alter, the `alter` policy): a lying client writes with its token
+ * moved by `lie_token` (clamped to >= 1), re-encoded with a valid checksum; reads,
+ * acquires and releases go out true. Which lie fencing stops depends on its sign:
+ *   - stale (lie_token < 0, the default -1): the client's own read has just raised the
+ *     store's highest token to its real one, so an older token is refused (S1 of
+ *     store_server), or, when it is the token of the last accepted write, answered as
+ *     that write's duplicate (S4) and not applied: the lie costs the liar its writes and
+ *     nobody else anything;
+ *   - forged higher (lie_token > 0): the store has no way to know a token was never
+ *     granted, accepts it and raises its highest token past every grant to come, so
+ *     every honest holder is then refused as stale: fencing turned into a lockout
+ *     (checks/lease.c reports the accepted token the lock never granted).
+ * The said text is "wrote with token T, the truth is token U". */
 #include "models.h"
 
 #include <stdio.h>
@@ -81,6 +95,8 @@ static const struct murphy_param_spec lease_client_params[] = {
      "CPU time between the lease check and the write"},
     {"think_time", MURPHY_PARAM_DIST, "exponential 50ms", 0, 0, "between operations"},
     {"ops", MURPHY_PARAM_INT, "0", 0, INT64_C(1) << 40, "operations to issue; 0: no limit"},
+    {"lie_token", MURPHY_PARAM_INT, "-1", -(INT64_C(1) << 40), INT64_C(1) << 40,
+     "a Byzantine client (policy alter) writes with its token plus this (< 0: stale)"},
 };
 
 static uint32_t group_node(const struct murphy_node *node, const char *param)
@@ -282,6 +298,30 @@ static void lease_client_on_start(struct murphy_node *node)
     schedule_op(node);
 }
 
+/* The lie (see the header): a write's token moved by lie_token; all else goes out true. */
+static size_t lease_client_byz_alter(const struct murphy_node *node, uint32_t target,
+                                     const void *payload, size_t bytes, void *out,
+                                     size_t out_cap, uint64_t draw, char *said,
+                                     size_t said_bytes)
+{
+    (void)target;
+    (void)draw; /* one lie, always the same distance from the truth */
+    struct lease_wire_msg m;
+    if (out_cap < LEASE_WIRE_BYTES_MAX || !lease_wire_decode(payload, bytes, &m) ||
+        m.kind != STORE_MSG_WRITE)
+        return SIZE_MAX;
+    int64_t shift = murphy_param_i64(node, "lie_token"); /* |shift| <= 2^40: no overflow */
+    int64_t truth = m.field[0];
+    if (shift == 0 || truth < 1 || truth > INT64_MAX / 2) return SIZE_MAX;
+    int64_t lie = truth + shift < 1 ? 1 : truth + shift;
+    if (lie == truth) return SIZE_MAX; /* token 1 cannot be made older */
+    m.field[0] = lie;
+    size_t out_bytes = lease_wire_encode(&m, out);
+    snprintf(said, said_bytes, "wrote with token %lld, the truth is token %lld",
+             (long long)lie, (long long)truth);
+    return out_bytes;
+}
+
 const struct murphy_model models_lease_client = {
     .api_version = MURPHY_API_VERSION,
     .name = "lease_client",
@@ -294,4 +334,5 @@ const struct murphy_model models_lease_client = {
     .on_message = lease_client_on_message,
     .on_timer = lease_client_on_timer,
     .on_work_done = lease_client_on_work_done,
+    .byz_alter = lease_client_byz_alter,
 };

@@ -60,6 +60,8 @@ static const struct murphy_param_spec lww_client_params[] = {
     {"read_every", MURPHY_PARAM_INT, "0", 0, INT64_C(1) << 40,
      "every k-th operation is a read; 0: only writes, 1: only reads"},
     {"ops", MURPHY_PARAM_INT, "0", 0, INT64_C(1) << 40, "operations to issue; 0: no limit"},
+    {"lie_ahead", MURPHY_PARAM_DURATION, "1h", 1, INT64_C(86400000000000),
+     "a Byzantine writer (policy alter) stamps its writes this much later than its clock"},
 };
 
 static uint32_t pick_replica(const struct murphy_node *node, uint64_t tick)
@@ -185,6 +187,27 @@ static void lww_client_on_message(struct murphy_node *node, const struct murphy_
     murphy_claim(node, "lww.ack", op->ts_ns, (int64_t)op->value_id);
 }
 
+/* The lie (see the header): a write stamped lie_ahead late; anything else goes out true. */
+static size_t lww_client_byz_alter(const struct murphy_node *node, uint32_t target,
+                                   const void *payload, size_t bytes, void *out,
+                                   size_t out_cap, uint64_t draw, char *said,
+                                   size_t said_bytes)
+{
+    (void)target;
+    (void)draw; /* the same lie every time: the point is its size, not its variety */
+    struct lww_wire w;
+    if (out_cap < LWW_WIRE_BYTES || !lww_wire_decode(payload, bytes, &w) || w.kind != LWW_WRITE)
+        return SIZE_MAX;
+    int64_t ahead_ns = murphy_param_i64(node, "lie_ahead");
+    int64_t truth_ns = w.ts_ns;
+    if (ahead_ns <= 0 || truth_ns > INT64_MAX - ahead_ns) return SIZE_MAX; /* checked sum */
+    w.ts_ns = truth_ns + ahead_ns;
+    lww_wire_encode(&w, out);
+    snprintf(said, said_bytes, "stamped value %llu at ts %lld, the truth is ts %lld",
+             (unsigned long long)w.value_id, (long long)w.ts_ns, (long long)truth_ns);
+    return LWW_WIRE_BYTES;
+}
+
 const struct murphy_model models_lww_client = {
     .api_version = MURPHY_API_VERSION,
     .name = "lww_client",
@@ -196,4 +219,5 @@ const struct murphy_model models_lww_client = {
     .on_start = lww_client_on_start,
     .on_message = lww_client_on_message,
     .on_timer = lww_client_on_timer,
+    .byz_alter = lww_client_byz_alter,
 };

@@ -18,8 +18,20 @@
  *      write makes, a kind that is not a request, a class other than request) changes
  *      nothing and is noted.
  * Linearizability is the clients' and the quorums' doing (w + r > n, read repair); a
- * replica alone promises only R1..R4. */
+ * replica alone promises only R1..R4.
+ *
+ * Byzantine hook (byz_alter, the `alter` policy): a forged claim of storage. The liar
+ * acknowledges every store as the model does, and answers every query as if it held
+ * nothing ((0, 0), nil), re-encoded with a valid checksum: its acks count towards a
+ * write's w, its answers hide that write from a read's r. With w + r = n + 1 a read
+ * quorum meets a write quorum in one replica, which may be the liar: the read misses the
+ * write (not linearizable). With w + r >= n + 2 the two always share an honest replica,
+ * and the newest tag wins, so hiding alone cannot break it (a liar that invents newer
+ * tags would: that needs signed values, which this register does not have).
+ * The said text is "said it holds nothing, the truth is tag C.W value V". */
 #include "models.h"
+
+#include <stdio.h>
 
 #include "quorum_wire.h"
 
@@ -81,6 +93,27 @@ static void replica_on_message(struct murphy_node *node, const struct murphy_msg
     else reject(node, "rejected a register message that is no query or store");
 }
 
+/* The lie (see the header): a query answered with (0, 0), nil; the rest goes out true. */
+static size_t quorum_replica_byz_alter(const struct murphy_node *node, uint32_t target,
+                                       const void *payload, size_t bytes, void *out,
+                                       size_t out_cap, uint64_t draw, char *said,
+                                       size_t said_bytes)
+{
+    (void)node;
+    (void)target;
+    (void)draw; /* always the same denial */
+    struct quorum_wire w;
+    if (out_cap < QUORUM_WIRE_BYTES || !quorum_wire_decode(payload, bytes, &w) ||
+        w.kind != QUORUM_QUERY_REPLY || w.tag.counter == 0)
+        return SIZE_MAX; /* not an answer, or nothing to hide: no lie */
+    struct quorum_wire lie = {.kind = QUORUM_QUERY_REPLY, .op = w.op};
+    quorum_wire_encode(&lie, out);
+    snprintf(said, said_bytes, "said it holds nothing, the truth is tag %llu.%lu value %llu",
+             (unsigned long long)w.tag.counter, (unsigned long)w.tag.writer,
+             (unsigned long long)w.value_id);
+    return QUORUM_WIRE_BYTES;
+}
+
 const struct murphy_model models_quorum_replica = {
     .api_version = MURPHY_API_VERSION,
     .name = "quorum_replica",
@@ -90,4 +123,5 @@ const struct murphy_model models_quorum_replica = {
     .params = NULL,
     .param_count = 0,
     .on_message = replica_on_message,
+    .byz_alter = quorum_replica_byz_alter,
 };
