@@ -3,6 +3,10 @@
  * same way (and the same way `murphy run` does: the hashes agree). */
 #include "run_once.h"
 
+#include <time.h>
+
+#include <stdlib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -163,10 +167,23 @@ static int run_loaded(struct sim_scenario *scn, uint64_t seed, const char *db_pa
     return status;
 }
 
+/* MURPHY_TEST_SLOW_RUN_MS=N: tests of interrupts and resumption make every run of a sweep
+ * or search take at least N ms more of wall time, so that a signal lands halfway on a fast
+ * machine as on a slow one. It sleeps before the run: nothing simulated changes. */
+static void test_throttle(void)
+{
+    const char *text = getenv("MURPHY_TEST_SLOW_RUN_MS");
+    long ms = text ? strtol(text, NULL, 10) : 0;
+    if (ms <= 0 || ms > 10000) return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && !cli_interrupt) {}
+}
+
 int cli_run_once(const char *scenario_path, const char *const *overrides,
                  size_t override_count, uint64_t seed, const char *db_path,
                  const struct cli_run_metrics *metrics, struct cli_run_result *out)
 {
+    test_throttle();
     memset(out, 0, sizeof *out);
     out->seed = seed;
     struct sim_scenario scn;
@@ -185,6 +202,7 @@ int cli_run_once_text(const char *scenario_path, const char *text, size_t text_b
                       const char *db_path, const struct cli_run_metrics *metrics,
                       const struct cli_run_violations *violations, struct cli_run_result *out)
 {
+    test_throttle();
     memset(out, 0, sizeof *out);
     out->seed = seed;
     struct sim_scenario scn;

@@ -576,7 +576,10 @@ static void interrupt_sweep(int signo, const char *jobs)
     spawn_result_free(&ref);
     const char *db_path = tmp_path("interrupted.db");
     struct spawn_child child;
-    struct spawn_opts opts = {.is_group_leader = true};
+    /* 150 ms more per run (cli/run_once.c): a fast machine would finish the whole sweep
+       between two looks at the file */
+    static const char *const slow[] = {"MURPHY_TEST_SLOW_RUN_MS=150", NULL};
+    struct spawn_opts opts = {.is_group_leader = true, .env_add = slow};
     cr_assert_eq(spawn_start(&child, &opts, sweep_argv(db_path, jobs)), 0);
     /* until the first rows are committed: some done, more to do */
     double start = now_s();
@@ -635,7 +638,10 @@ Test(kill_sweep, sigterm_ends_a_search_with_143_and_it_resumes, .timeout = 600)
 {
     const char *reference = tmp_path("reference.db");
     struct spawn_result ref;
-    spawn_run(&ref, NULL, search_argv(reference));
+    /* 150 ms more per run (cli/run_once.c), in the reference too (it times the search) */
+    static const char *const slow[] = {"MURPHY_TEST_SLOW_RUN_MS=150", NULL};
+    struct spawn_opts slow_opts = {.env_add = slow};
+    spawn_run(&ref, &slow_opts, search_argv(reference));
     assert_exit(&ref, 1);
     char *findings = search_findings(ref.out);
     const char *line = strstr(ref.out, " failing, ");
@@ -654,7 +660,7 @@ Test(kill_sweep, sigterm_ends_a_search_with_143_and_it_resumes, .timeout = 600)
         n++;
     }
     argv[n] = NULL;
-    cr_assert_eq(spawn_start(&child, NULL, argv), 0);
+    cr_assert_eq(spawn_start(&child, &slow_opts, argv), 0);
     double start = now_s();
     for (;;) { /* "murphy: searching ..." comes after the scenario is loaded */
         char *err = read_file(child.err_path, NULL);
