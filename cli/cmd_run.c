@@ -136,6 +136,7 @@ static void label_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id,
 
 static const char *status_of(enum sim_run_end end, uint64_t violations)
 {
+    if (end == SIM_END_NO_MEMORY) return "error";
     if (end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT) return "incomplete";
     return violations ? "violated" : "ok";
 }
@@ -152,6 +153,12 @@ static int finish(struct sim_world *world, struct run_state *st, enum sim_run_en
     const char *status = status_of(end, violations);
     uint64_t hash = sim_world_hash(world);
     int exit_status = strcmp(status, "violated") == 0 ? CLI_EXIT_VIOLATED : CLI_EXIT_OK;
+    if (end == SIM_END_NO_MEMORY) {
+        cli_error("out of memory at event %" PRIu64 " (%.3f s simulated): the run stops there,"
+                  " marked error", sim_world_event_count(world),
+                  (double)sim_world_now_ns(world) * 1e-9);
+        exit_status = CLI_EXIT_IO;
+    }
     /* what stdout says after `status:`: how the run ended or, when the record failed, why;
      * stdout and the record must agree (the record says `error` then) */
     char reason[SIM_DIAG_MESSAGE_MAX + 32];
@@ -245,7 +252,9 @@ int cmd_run(int argc, char **argv)
         oracle = NULL;
     }
     int64_t run_id = 0;
-    int rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
+    int rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag)
+                    : sim_diag_set(&diag, SIM_ENOMEM, path, 0, 0,
+                                   "out of memory creating the oracles");
     if (rc == SIM_OK && a.db_path) {
         struct sim_run_meta meta;
         struct cli_meta_buf buf;
