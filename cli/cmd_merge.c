@@ -13,8 +13,9 @@ static const char usage[] =
     "\n"
     "Folds the newest sweep of each IN.db (the shards of `murphy sweep --shard K/N`) into\n"
     "one sweep stored in OUT.db, and prints its table. Shards of different sweeps (another\n"
-    "scenario text, fixed settings, grid or seeds) are refused, and so is a (point, seed)\n"
-    "found twice with different results, and so is an unfinished (interrupted) shard.\n"
+    "scenario text, fixed settings, grid, seeds or --model-lib libraries) are refused, and\n"
+    "so is a (point, seed) found twice with different results, and so is an unfinished\n"
+    "(interrupted) shard.\n"
     "The rows are sorted by (point, seed) before anything is summed, so the table equals\n"
     "the one a single process prints.\n"
     "\n"
@@ -23,6 +24,23 @@ static const char usage[] =
 
 static bool same_text(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
+/* Model libraries: NULL (a shard stored before sweeps.model_libs) only matches NULL. */
+static bool same_libs(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* A shard's libraries on stderr; the text comes from a database, so made safe to print. */
+static void say_libs(const char *path, const char *libs)
+{
+    fprintf(stderr, "murphy: %s ran with ", path);
+    if (!libs) fputs("unrecorded model libraries (a shard from before they were stored)", stderr);
+    else if (!*libs) fputs("no model libraries", stderr);
+    else cli_print_safe(stderr, libs);
+    fputc('\n', stderr);
+}
+
 /* Why shard b cannot join sweep a, or NULL. */
 static const char *mismatch(const struct sweep_spec *a, const struct sweep_spec *b)
 {
@@ -30,6 +48,7 @@ static const char *mismatch(const struct sweep_spec *a, const struct sweep_spec 
     if (!same_text(a->base_overrides, b->base_overrides)) return "other fixed --set values";
     if (!same_text(a->grid, b->grid) || a->point_count != b->point_count) return "another grid";
     if (!same_text(a->seeds, b->seeds) || a->seed_count != b->seed_count) return "other seeds";
+    if (!same_libs(a->model_libs, b->model_libs)) return "other model libraries";
     for (uint32_t p = 0; p < a->point_count; p++)
         if (*a->point_overrides[p] && *b->point_overrides[p] &&
             !same_text(a->point_overrides[p], b->point_overrides[p]))
@@ -83,6 +102,10 @@ int cmd_merge(int argc, char **argv)
         } else if (why) {
             cli_error("merge: %s is a shard of another sweep than %s (%s); refusing", argv[i],
                       argv[2], why);
+            if (!same_libs(spec.model_libs, shard.model_libs)) { /* which: "PATH SHA256" */
+                say_libs(argv[2], spec.model_libs);
+                say_libs(argv[i], shard.model_libs);
+            }
             status = CLI_EXIT_USAGE;
         }
         struct sweep_row *grown =

@@ -136,6 +136,7 @@ static void label_cause(void *ctx, uint64_t seq, uint32_t node, uint64_t msg_id,
 
 static const char *status_of(enum sim_run_end end, uint64_t violations)
 {
+    if (end == SIM_END_NO_MEMORY) return "error";
     if (end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT) return "incomplete";
     return violations ? "violated" : "ok";
 }
@@ -152,6 +153,16 @@ static int finish(struct sim_world *world, struct run_state *st, enum sim_run_en
     const char *status = status_of(end, violations);
     uint64_t hash = sim_world_hash(world);
     int exit_status = strcmp(status, "violated") == 0 ? CLI_EXIT_VIOLATED : CLI_EXIT_OK;
+    if (end == SIM_END_NO_MEMORY) {
+        cli_error("out of memory at event %" PRIu64 " (%.3f s simulated): the run stops there,"
+                  " marked error", sim_world_event_count(world),
+                  (double)sim_world_now_ns(world) * 1e-9);
+        exit_status = CLI_EXIT_IO;
+    }
+    /* what stdout says after `status:`: how the run ended or, when the record failed, why;
+     * stdout and the record must agree (the record says `error` then) */
+    char reason[SIM_DIAG_MESSAGE_MAX + 32];
+    snprintf(reason, sizeof reason, "%s", sim_run_end_name(end));
     if (rec) {
         char ended_at[32];
         cli_now_iso(ended_at, sizeof ended_at);
@@ -165,6 +176,8 @@ static int finish(struct sim_world *world, struct run_state *st, enum sim_run_en
         if (sim_rec_end_run(rec, &result, &diag) != 0) {
             cli_error("%s: %s", a->db_path, diag.message);
             exit_status = CLI_EXIT_IO;
+            status = "error";
+            snprintf(reason, sizeof reason, "recording failed: %s", diag.message);
         }
     }
     if (exit_status != CLI_EXIT_IO && !a->is_quiet && rec) {
@@ -173,8 +186,8 @@ static int finish(struct sim_world *world, struct run_state *st, enum sim_run_en
         putchar('\n');
     }
     if (rec) printf("run: %" PRId64 " in %s\n", run_id, a->db_path);
-    printf("status: %s (%s)\nevents: %" PRIu64 "\nhash: %016" PRIx64 "\n", status,
-           sim_run_end_name(end), sim_world_event_count(world), hash);
+    printf("status: %s (%s)\nevents: %" PRIu64 "\nhash: %016" PRIx64 "\n", status, reason,
+           sim_world_event_count(world), hash);
     cli_print_reproduce(stdout, path, a->seed, (char *const *)a->overrides, a->override_count,
                         a->db_path, a->stop_at_seq);
     if (end == SIM_END_INTERRUPTED) return 128 + (int)cli_interrupt;
@@ -239,7 +252,9 @@ int cmd_run(int argc, char **argv)
         oracle = NULL;
     }
     int64_t run_id = 0;
-    int rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag) : SIM_ENOMEM;
+    int rc = oracle ? sim_world_create(&scn, a.seed, &world, &diag)
+                    : sim_diag_set(&diag, SIM_ENOMEM, path, 0, 0,
+                                   "out of memory creating the oracles");
     if (rc == SIM_OK && a.db_path) {
         struct sim_run_meta meta;
         struct cli_meta_buf buf;

@@ -7,6 +7,7 @@
  * seeds whatever --jobs was. A run is a function of (scenario, overrides, seed), so the
  * recorded re-run is the run that failed; its hash is checked against the first. */
 #include "cli.h"
+#include "model_libs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -281,7 +282,7 @@ int cmd_search(int argc, char **argv)
     sim_scn_free(&scn);
     struct search s = {.a = &a, .path = path};
     status = shard_seeds(&a, &s);
-    struct search_key key = {cli_read_file(path), NULL};
+    struct search_key key = {cli_read_file(path), NULL, cli_model_libs_record()};
     size_t resumed = 0;
     if (status == CLI_EXIT_OK && !key.scenario_text) {
         cli_error("%s: cannot read it", path);

@@ -529,6 +529,11 @@ int cmd_sweep(int argc, char **argv)
         plan.spec.seeds = strdup(a.seeds);
         plan.spec.scenario_path = strdup(path);
         plan.spec.scenario_text = cli_read_file(path);
+        plan.spec.model_libs = strdup(cli_model_libs_record());
+        if (!plan.spec.model_libs) {
+            cli_error("out of memory");
+            status = CLI_EXIT_IO;
+        }
         if (!plan.spec.scenario_text) {
             cli_error("%s: cannot read it", path);
             status = CLI_EXIT_USAGE;

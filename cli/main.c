@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "model_libs.h"
 
 static const char usage[] =
@@ -53,6 +55,10 @@ static const struct command commands[] = {
 
 int main(int argc, char **argv)
 {
+    /* GSL's default handler aborts on any error, an allocation failure included; we check
+     * GSL's return values instead. Off before anything (a model library, a scenario, a
+     * database reader) can reach GSL, not only when a world is created. */
+    gsl_set_error_handler_off();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);

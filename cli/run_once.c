@@ -3,10 +3,9 @@
  * same way (and the same way `murphy run` does: the hashes agree). */
 #include "run_once.h"
 
-#include <time.h>
-
+#include <inttypes.h>
 #include <stdlib.h>
-
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,8 +111,10 @@ static int run_loaded(struct sim_scenario *scn, uint64_t seed, const char *db_pa
     /* the timeout-cause labels only annotate the record: unrecorded, not worth their cost */
     struct cause_oracle *causes = db_path ? cause_oracle_create(on_cause, &sink) : NULL;
     struct sim_world *world = NULL;
-    int rc = oracles && accs && (causes || !db_path) ? sim_world_create(scn, seed, &world, &diag)
-                                                     : SIM_ENOMEM;
+    int rc = oracles && accs && (causes || !db_path)
+                 ? sim_world_create(scn, seed, &world, &diag)
+                 : sim_diag_set(&diag, SIM_ENOMEM, scn->path, 0, 0,
+                                "out of memory creating the oracles");
     if (rc == SIM_OK && db_path) {
         struct sim_run_meta meta;
         struct cli_meta_buf buf;
@@ -149,8 +150,16 @@ static int run_loaded(struct sim_scenario *scn, uint64_t seed, const char *db_pa
         out->clamp_count = sim_world_clamp_count(world);
         bool is_incomplete = end == SIM_END_INTERRUPTED || end == SIM_END_STOP_AT;
         snprintf(out->status, sizeof out->status, "%s",
-                 is_incomplete ? "incomplete" : out->violations ? "violated" : "ok");
+                 end == SIM_END_NO_MEMORY ? "error"
+                 : is_incomplete          ? "incomplete"
+                 : out->violations        ? "violated"
+                                          : "ok");
         if (sink.rec) status = end_recorded_run(sink.rec, out, end, db_path);
+        if (end == SIM_END_NO_MEMORY) {
+            cli_error("seed %" PRIu64 ": out of memory at event %" PRIu64, seed,
+                      out->event_count);
+            status = CLI_EXIT_IO;
+        }
         if (end == SIM_END_INTERRUPTED) status = 128 + (int)cli_interrupt;
     } else {
         char text[2048];

@@ -28,11 +28,22 @@ static int db_fail(sqlite3 *db, const char *path, const char *doing)
     return CLI_EXIT_IO;
 }
 
+/* The code a run is a function of, in the program_version column: the version, then the
+ * model libraries' "PATH SHA256" lines (none: the version alone, as stored before the
+ * libraries were folded in, so such progress still resumes a search without libraries).
+ * Folding them into an existing key column keeps UNIQUE(...) whole with no migration. */
 static void bind_key(sqlite3_stmt *s, const struct search_key *key)
 {
     sqlite3_bind_text(s, 1, key->scenario_text, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key->overrides, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, MURPHY_VERSION, -1, SQLITE_STATIC);
+    if (!*key->model_libs) {
+        sqlite3_bind_text(s, 3, MURPHY_VERSION, -1, SQLITE_STATIC);
+        return;
+    }
+    /* out of memory binds NULL: it matches no stored key and stores none (NOT NULL) */
+    char *code = sqlite3_mprintf("%s\n%s", MURPHY_VERSION, key->model_libs);
+    if (code) sqlite3_bind_text(s, 3, code, -1, sqlite3_free);
+    else sqlite3_bind_null(s, 3);
 }
 
 static bool copy_text(sqlite3_stmt *s, int col, char *out, size_t out_bytes)

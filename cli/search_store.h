@@ -3,8 +3,9 @@
  *
  * A search keeps its results in memory and writes no database unless a seed fails; when
  * it is interrupted (SIGINT, SIGTERM) it stores the results it has, keyed by the
- * scenario's text, the --set overrides and the program version, per seed: the four
- * things a run is a function of (docs/record.md, search_progress). A later search with
+ * scenario's text, the --set overrides, the program version and the --model-lib
+ * libraries (their "PATH SHA256" lines), per seed: the five things a run is a function
+ * of (docs/record.md, search_progress). A later search with
  * the same key takes those seeds' results instead of running them again, whatever its
  * --seeds range, --shard or --jobs; once it finishes, the progress is deleted, so a
  * finished search run again is a new search. SIGKILL leaves no progress (it is written
@@ -21,6 +22,7 @@
 struct search_key {
     const char *scenario_text; /* the file's bytes */
     const char *overrides;     /* the --set arguments in order, one per line */
+    const char *model_libs;    /* cli_model_libs_record(): "PATH SHA256" lines, "" for none */
 };
 
 /* Fills results[k] (status "ok" or "violated", run_id of a failing seed already recorded,

@@ -45,6 +45,9 @@ struct sweep_spec {
     char *base_overrides; /* the fixed --set arguments, one per line */
     char *grid;           /* the swept --set arguments as given, one per line */
     char *seeds;          /* the --seeds argument */
+    char *model_libs;     /* the --model-lib libraries, "PATH SHA256" lines ("" for none);
+                             NULL when read from a sweep stored before the column existed
+                             (unknown: such a sweep is never resumed) */
     uint32_t point_count;
     uint32_t seed_count;
     char **point_overrides; /* point_count entries: that point's K=V settings, one per line */
@@ -69,8 +72,9 @@ int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *s
 /* Resuming. A sweep stores its rows as they come back (committed every SWEEP_FLUSH_S),
  * and is listed in `sweep_incomplete` until every run of its shard is stored. The same
  * command run again resumes the newest unfinished sweep of the same scenario text, fixed
- * and swept --set values, seeds, shard and program version: every (point, seed) is then
- * the same (scenario text, overrides, seed, version), so its stored row is its result.
+ * and swept --set values, seeds, shard, program version and model libraries (their
+ * SHA-256s): every (point, seed) is then the same (scenario text, overrides, seed,
+ * version, libraries), so its stored row is its result.
  * A finished sweep is never resumed: running its command again is a new sweep. */
 
 /* Finds that unfinished sweep in db_path (a missing file or one without sweeps: none,

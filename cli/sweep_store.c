@@ -18,7 +18,7 @@ static const char sweep_schema_sql[] =
     " scenario_path TEXT NOT NULL, scenario_text TEXT NOT NULL, base_overrides TEXT NOT NULL,"
     " grid TEXT NOT NULL, seeds TEXT NOT NULL, point_count INTEGER NOT NULL,"
     " seed_count INTEGER NOT NULL, shard TEXT NOT NULL, program_version TEXT NOT NULL,"
-    " started_at TEXT NOT NULL);"
+    " started_at TEXT NOT NULL, model_libs TEXT);"
     "CREATE TABLE IF NOT EXISTS sweep_runs(sweep_id INTEGER NOT NULL, point INTEGER NOT NULL,"
     " seed INTEGER NOT NULL, overrides TEXT NOT NULL, event_hash TEXT NOT NULL,"
     " event_count INTEGER NOT NULL, end_ns INTEGER NOT NULL, status TEXT NOT NULL,"
@@ -39,6 +39,7 @@ void sweep_spec_free(struct sweep_spec *spec)
     free(spec->base_overrides);
     free(spec->grid);
     free(spec->seeds);
+    free(spec->model_libs);
     if (spec->point_overrides)
         for (uint32_t p = 0; p < spec->point_count; p++) free(spec->point_overrides[p]);
     free(spec->point_overrides);
@@ -72,6 +73,33 @@ static int db_fail(sqlite3 *db, const char *path, const char *doing)
     return CLI_EXIT_IO;
 }
 
+/* 1 when sweeps has a model_libs column, 0 when not (a record from before it), -1 when
+ * the question fails. */
+static int has_model_libs_column(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('sweeps')"
+                               " WHERE name = 'model_libs'", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    int has = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) > 0 : -1;
+    sqlite3_finalize(s);
+    return has;
+}
+
+/* Migration: sweeps stored before the model_libs column get it, NULL (unknown), which
+ * never equals a library set, so such a sweep is never resumed under libraries it may
+ * not have run with. Additive, as the sweep tables are to schema 1. */
+static int add_model_libs_column(sqlite3 *db, const char *path)
+{
+    int has = has_model_libs_column(db);
+    if (has < 0) return db_fail(db, path, "reading the sweeps table's columns");
+    if (has == 0 &&
+        sqlite3_exec(db, "ALTER TABLE sweeps ADD COLUMN model_libs TEXT", NULL, NULL, NULL) !=
+            SQLITE_OK)
+        return db_fail(db, path, "adding the sweeps.model_libs column");
+    return CLI_EXIT_OK;
+}
+
 /* Makes the file a schema-1 record (the recorder creates and checks it), then opens it
  * for the sweep tables. */
 static int open_for_writing(const char *path, sqlite3 **db)
@@ -94,7 +122,7 @@ static int open_for_writing(const char *path, sqlite3 **db)
     sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     if (sqlite3_exec(*db, sweep_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(*db, path, "creating the sweep tables");
-    return CLI_EXIT_OK;
+    return add_model_libs_column(*db, path);
 }
 
 /* The statements that store a sweep, prepared once per connection. */
@@ -108,8 +136,8 @@ static bool prepare_stmts(sqlite3 *db, struct sweep_stmts *st)
     memset(st, 0, sizeof *st);
     return sqlite3_prepare_v2(db, "INSERT INTO sweeps(scenario, scenario_path,"
                                   " scenario_text, base_overrides, grid, seeds, point_count,"
-                                  " seed_count, shard, program_version, started_at)"
-                                  " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                  " seed_count, shard, program_version, started_at,"
+                                  " model_libs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                               -1, &st->ins_sweep, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(db, "INSERT INTO sweep_runs VALUES (?,?,?,?,?,?,?,?,?)", -1,
                               &st->ins_run, NULL) == SQLITE_OK &&
@@ -150,6 +178,8 @@ static bool insert_sweep(sqlite3 *db, const struct sweep_stmts *st,
     sqlite3_bind_text(s, 9, shard, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 10, MURPHY_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 11, now, -1, SQLITE_TRANSIENT);
+    if (spec->model_libs) sqlite3_bind_text(s, 12, spec->model_libs, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(s, 12); /* merged from shards stored before the column */
     if (sqlite3_step(s) != SQLITE_DONE) return false;
     *sweep_id = sqlite3_last_insert_rowid(db);
     return true;
@@ -264,10 +294,14 @@ int sweep_resume_find(const char *db_path, const struct sweep_spec *spec, const 
                                " AND s.base_overrides = ?2 AND s.grid = ?3 AND s.seeds = ?4"
                                " AND s.shard = ?5 AND s.program_version = ?6"
                                " AND s.point_count = ?7 AND s.seed_count = ?8"
+                               " AND s.model_libs = ?9"
                                " ORDER BY s.id DESC LIMIT 1", -1, &s, NULL) == SQLITE_OK) {
+        /* a record without sweeps.model_libs fails to prepare: nothing to resume */
+        assert(spec->model_libs);
         const char *texts[] = {spec->scenario_text, spec->base_overrides, spec->grid,
-                               spec->seeds, shard, MURPHY_VERSION};
+                               spec->seeds, shard, MURPHY_VERSION, spec->model_libs};
         for (int i = 0; i < 6; i++) sqlite3_bind_text(s, i + 1, texts[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 9, texts[6], -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 7, spec->point_count);
         sqlite3_bind_int64(s, 8, spec->seed_count);
         if (sqlite3_step(s) == SQLITE_ROW) *sweep_id = sqlite3_column_int64(s, 0);
@@ -409,9 +443,16 @@ int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *s
     int status = CLI_EXIT_OK;
     sqlite3_stmt *s = NULL;
     int64_t id = 0;
-    if (sqlite3_prepare_v2(db, "SELECT id, scenario, scenario_path, scenario_text,"
-                               " base_overrides, grid, seeds, point_count, seed_count"
-                               " FROM sweeps WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1",
+    /* a record from before sweeps.model_libs (opened read-only: not migrated) reads NULL */
+    bool has_libs = has_model_libs_column(db) == 1;
+    if (sqlite3_prepare_v2(db, has_libs ? "SELECT id, scenario, scenario_path, scenario_text,"
+                               " base_overrides, grid, seeds, point_count, seed_count,"
+                               " model_libs FROM sweeps WHERE ?1 = 0 OR id = ?1"
+                               " ORDER BY id DESC LIMIT 1"
+                               : "SELECT id, scenario, scenario_path, scenario_text,"
+                               " base_overrides, grid, seeds, point_count, seed_count,"
+                               " NULL FROM sweeps WHERE ?1 = 0 OR id = ?1"
+                               " ORDER BY id DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         cli_error("%s: no sweeps in it (%s)", db_path, sqlite3_errmsg(db));
         sqlite3_close(db);
@@ -431,6 +472,7 @@ int sweep_store_read(const char *db_path, int64_t sweep_id, struct sweep_spec *s
         spec->base_overrides = column_dup(s, 4);
         spec->grid = column_dup(s, 5);
         spec->seeds = column_dup(s, 6);
+        if (sqlite3_column_type(s, 9) != SQLITE_NULL) spec->model_libs = column_dup(s, 9);
         int64_t points = sqlite3_column_int64(s, 7), seeds = sqlite3_column_int64(s, 8);
         if (points < 1 || points > UINT32_MAX || seeds < 1 || seeds > UINT32_MAX) {
             cli_error("%s: sweep %" PRId64 " has a bad grid size", db_path, id);

@@ -313,7 +313,10 @@ static uint32_t launch_copy(struct sim_world *world, uint64_t msg_id, uint64_t r
                         const void *payload, size_t bytes, int64_t arrive_ns, bool is_daemon)
 {
     uint32_t slot = msg_alloc(world, bytes);
-    SIM_ASSERT(slot != SIM_SLOT_NONE);
+    if (slot == SIM_SLOT_NONE) { /* the run ends after this step (SIM_END_NO_MEMORY) */
+        world->is_out_of_memory = true;
+        return SIM_SLOT_NONE;
+    }
     struct sim_msg *m = &world->msgs[slot];
     m->msg_id = msg_id;
     m->reply_to_msg_id = reply_to;
@@ -386,6 +389,7 @@ static void attack(struct sim_world *world, struct sim_link *l, uint32_t slot, i
         uint32_t forged = launch_copy(world, id, 0, l->source_node, l->target_node,
                                       m->traffic_class, m->payload, m->payload_bytes, arrive_ns,
                                       false);
+        if (forged == SIM_SLOT_NONE) return; /* out of memory: the run ends */
         struct sim_msg *f = &world->msgs[forged];
         for (size_t i = 0; i < f->payload_bytes; i++)
             f->payload[i] = (unsigned char)sim_rng_u64(rng);
@@ -440,9 +444,13 @@ static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t targ
     sim__emit(world, SIM_EV_SEND, source, target, traffic_class, id, reply_to, (int64_t)bytes,
               NULL);
     struct sim_link *l = link_get(world, source, target);
-    SIM_ASSERT(l != NULL);
+    gsl_rng *rng = l ? link_stream(world, l, traffic_class) : NULL;
+    if (!rng) { /* no memory for the link: the run ends after this step */
+        world->is_out_of_memory = true;
+        return id;
+    }
     struct send_draws d;
-    draw(link_stream(world, l, traffic_class), &l->cfg, &d);
+    draw(rng, &l->cfg, &d);
     uint32_t degrader = world->degrade_count ? degrade_draw(world, source, target) : UINT32_MAX;
     uint32_t cutter = cut_by(world, source, target);
     if (cutter != UINT32_MAX) { /* arg names the fault, so a report can tell idle faults */
@@ -476,6 +484,7 @@ static uint64_t net_send(struct sim_world *world, uint32_t source, uint32_t targ
     int64_t arrive_ns = depart_ns + d.delay_ns[0] + extra_ns;
     uint32_t slot = launch_copy(world, id, reply_to, source, target, traffic_class, payload,
                                 bytes, arrive_ns, is_daemon);
+    if (slot == SIM_SLOT_NONE) return id; /* out of memory: the run ends after this step */
     int64_t link_flip = -1;
     if (d.is_corrupted && bytes) {
         /* flip one bit of this copy; the duplicate, if any, stays intact */

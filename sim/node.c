@@ -492,7 +492,10 @@ uint64_t murphy_timer_set(struct murphy_node *n, int64_t delay_ns, uint64_t time
     SIM_ASSERT(delay_ns <= SIM_RUN_NS_MAX); /* longer than any run: a bug of the model */
     struct sim_world *world = n->world;
     uint32_t slot = timer_alloc_slot(world);
-    SIM_ASSERT(slot != SIM_SLOT_NONE);
+    if (slot == SIM_SLOT_NONE) { /* the run ends after this step (SIM_END_NO_MEMORY) */
+        world->is_out_of_memory = true;
+        return UINT64_MAX; /* a handle no timer has: murphy_timer_cancel says false */
+    }
     struct sim_timer *t = &world->timers[slot];
     t->node = n->index;
     t->incarnation = n->incarnation;

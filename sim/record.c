@@ -122,6 +122,7 @@ struct sim_recorder {
     int64_t first_rowid, last_rowid;
     struct sim_u64map open_ops; /* op id -> struct pending_op */
     bool has_failed;          /* the writer's (or, while it is idle, the caller's) */
+    bool has_bind_failed;     /* a text could not be copied into a statement (no memory) */
     struct sim_diag error;
     bool has_loop_failed;     /* the loop thread could not copy a text (out of memory) */
 };
@@ -130,7 +131,19 @@ static bool fail(struct sim_recorder *rec, const char *what)
 {
     if (!rec->has_failed) {
         rec->has_failed = true;
-        sim_diag_set(&rec->error, SIM_EDB, NULL, 0, 0, "%s: %s", what, sqlite3_errmsg(rec->db));
+        sim_diag_set(&rec->error, SIM_EDB, NULL, 0, 0, "%s: %s", what,
+                     rec->has_bind_failed ? "out of memory (binding a value)"
+                                          : sqlite3_errmsg(rec->db));
+    }
+    return false;
+}
+
+/* A failure that is not SQLite's (its message would read "not an error"). */
+static bool fail_not_sqlite(struct sim_recorder *rec, const char *what)
+{
+    if (!rec->has_failed) {
+        rec->has_failed = true;
+        sim_diag_set(&rec->error, SIM_EDB, NULL, 0, 0, "%s", what);
     }
     return false;
 }
@@ -173,7 +186,8 @@ static bool step(struct sim_recorder *rec, sqlite3_stmt *stmt, const char *what)
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    return rc == SQLITE_DONE || fail(rec, what);
+    /* a row written with a NULL where a text failed to bind is a loss, not a success */
+    return (rc == SQLITE_DONE && !rec->has_bind_failed) || fail(rec, what);
 }
 
 /* As step, for the event inserts: bind_event sets every parameter of every row, so the
@@ -208,7 +222,14 @@ static bool check_version(struct sim_recorder *rec)
 {
     sqlite3_stmt *s = NULL;
     if (!prepare(rec, "SELECT value FROM meta WHERE key='schema_version'", &s)) return false;
-    const unsigned char *v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    int rc = sqlite3_step(s);
+    const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    /* no row and no text are answers; a step or a text that failed is not one */
+    if ((rc != SQLITE_ROW && rc != SQLITE_DONE) ||
+        (!v && sqlite3_errcode(rec->db) == SQLITE_NOMEM)) {
+        sqlite3_finalize(s);
+        return fail(rec, "reading the schema version");
+    }
     bool is_ours = v && strcmp((const char *)v, "1") == 0;
     sqlite3_finalize(s);
     if (!is_ours && !rec->has_failed) {
@@ -293,7 +314,8 @@ int sim_rec_open_limited(const char *path, uint64_t max_pages, struct sim_record
     sqlite3_db_config(rec->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_db_config(rec->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
     bool ok = setup_database(rec) && limit_pages(rec, max_pages) && prepare_all(rec) &&
-              (start_writer(rec) == 0 || fail(rec, "cannot start the writer thread"));
+              (start_writer(rec) == 0 || fail_not_sqlite(rec, "cannot start the writer thread:"
+                                                         " out of memory or threads"));
     if (!ok) {
         sim_diag_set(diag, SIM_EDB, path, 0, 0, "%s", rec->error.message);
         sim_rec_close(rec);
@@ -345,10 +367,13 @@ static char *overrides_json(const struct sim_scenario *scn)
     return out;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *text)
+/* A text copied into the statement. When SQLite has no memory for the copy it binds NULL,
+ * and the step then fails on a NOT NULL column: noted, so the error says why. */
+static void bind_text(struct sim_recorder *rec, sqlite3_stmt *s, int i, const char *text)
 {
-    if (text) sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(s, i);
+    if (!text) sqlite3_bind_null(s, i);
+    else if (sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT) == SQLITE_NOMEM)
+        rec->has_bind_failed = true;
 }
 
 static bool insert_run_row(struct sim_recorder *rec, const struct sim_scenario *scn,
@@ -361,24 +386,26 @@ static bool insert_run_row(struct sim_recorder *rec, const struct sim_scenario *
                  " started_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')", &s))
         return false;
     char *overrides = overrides_json(scn);
-    bind_text(s, 1, scn->name);
-    bind_text(s, 2, scn->path);
-    sqlite3_bind_text(s, 3, scn->text, (int)scn->text_bytes, SQLITE_TRANSIENT);
-    bind_text(s, 4, overrides ? overrides : "[]");
+    bind_text(rec, s, 1, scn->name);
+    bind_text(rec, s, 2, scn->path);
+    if (sqlite3_bind_text(s, 3, scn->text, (int)scn->text_bytes, SQLITE_TRANSIENT) ==
+        SQLITE_NOMEM)
+        rec->has_bind_failed = true;
+    bind_text(rec, s, 4, overrides ? overrides : "[]");
     sqlite3_bind_int64(s, 5, (sqlite3_int64)seed);
     sqlite3_bind_int64(s, 6, scn->duration_ns);
     sqlite3_bind_int64(s, 7, (sqlite3_int64)scn->max_events);
-    bind_text(s, 8, meta->model_libs ? meta->model_libs : "");
-    bind_text(s, 9, meta->program_version);
+    bind_text(rec, s, 8, meta->model_libs ? meta->model_libs : "");
+    bind_text(rec, s, 9, meta->program_version);
     sqlite3_bind_int(s, 10, SIM_RECORD_SCHEMA_VERSION);
     sqlite3_bind_int(s, 11, SIM_HASH_FORMAT_VERSION);
-    bind_text(s, 12, meta->gsl_version);
-    bind_text(s, 13, sqlite3_libversion());
-    bind_text(s, 14, meta->glibc_version);
-    bind_text(s, 15, meta->platform);
-    bind_text(s, 16, meta->host);
+    bind_text(rec, s, 12, meta->gsl_version);
+    bind_text(rec, s, 13, sqlite3_libversion());
+    bind_text(rec, s, 14, meta->glibc_version);
+    bind_text(rec, s, 15, meta->platform);
+    bind_text(rec, s, 16, meta->host);
     sqlite3_bind_int64(s, 17, meta->pid);
-    bind_text(s, 18, meta->started_at);
+    bind_text(rec, s, 18, meta->started_at);
     bool ok = step(rec, s, "inserting the run");
     free(overrides);
     sqlite3_finalize(s);
@@ -389,7 +416,7 @@ static bool insert_run_row(struct sim_recorder *rec, const struct sim_scenario *
     for (size_t i = 0; ok && i < scn->override_count; i++) {
         sqlite3_bind_int64(s, 1, rec->run_id);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        bind_text(s, 3, scn->overrides[i]);
+        bind_text(rec, s, 3, scn->overrides[i]);
         ok = step(rec, s, "inserting overrides");
     }
     sqlite3_finalize(s);
@@ -406,9 +433,9 @@ static bool insert_nodes(struct sim_recorder *rec, const struct sim_scenario *sc
         char name[SIM_NAME_BYTES_MAX];
         sqlite3_bind_int64(s, 1, rec->run_id);
         sqlite3_bind_int64(s, 2, i);
-        bind_text(s, 3, sim_scn_node_name(scn, i, name, sizeof name));
-        bind_text(s, 4, g->name);
-        bind_text(s, 5, g->model->name);
+        bind_text(rec, s, 3, sim_scn_node_name(scn, i, name, sizeof name));
+        bind_text(rec, s, 4, g->name);
+        bind_text(rec, s, 5, g->model->name);
         sqlite3_bind_int64(s, 6, g->clock.offset_ns);
         sqlite3_bind_int64(s, 7, g->clock.drift_ppb);
         sqlite3_bind_int64(s, 8, g->inbox_max);
@@ -428,9 +455,9 @@ static bool insert_links(struct sim_recorder *rec, const struct sim_scenario *sc
         char delay[128];
         sqlite3_bind_int64(s, 1, rec->run_id);
         sqlite3_bind_int64(s, 2, i);
-        bind_text(s, 3, r->text);
+        bind_text(rec, s, 3, r->text);
         sqlite3_bind_int(s, 4, r->is_both_ways);
-        bind_text(s, 5, sim_dist_format(&r->cfg.delay, delay, sizeof delay));
+        bind_text(rec, s, 5, sim_dist_format(&r->cfg.delay, delay, sizeof delay));
         sqlite3_bind_int64(s, 6, r->cfg.loss_ppb);
         sqlite3_bind_int64(s, 7, r->cfg.duplicate_ppb);
         sqlite3_bind_int64(s, 8, r->cfg.corrupt_ppb);
@@ -457,10 +484,10 @@ static bool insert_faults(struct sim_recorder *rec, const struct sim_world *worl
         const struct sim_fault *f = &faults[i];
         sqlite3_bind_int64(s, 1, rec->run_id);
         sqlite3_bind_int64(s, 2, i);
-        bind_text(s, 3, f->name);
+        bind_text(rec, s, 3, f->name);
         sqlite3_bind_int64(s, 4, f->at_ns);
-        bind_text(s, 5, sim_fault_action_name(f->action));
-        bind_text(s, 6, f->text);
+        bind_text(rec, s, 5, sim_fault_action_name(f->action));
+        bind_text(rec, s, 6, f->text);
         sqlite3_bind_int(s, 7, f->line);
         ok = step(rec, s, "inserting faults");
     }
@@ -595,9 +622,9 @@ static void write_op(struct sim_recorder *rec, uint64_t op_id, const struct pend
     sqlite3_bind_int64(s, 2, (sqlite3_int64)op_id);
     sqlite3_bind_int64(s, 3, op->node);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)op->process);
-    bind_text(s, 5, op->f);
-    bind_text(s, 6, op->key);
-    bind_text(s, 7, op->value);
+    bind_text(rec, s, 5, op->f);
+    bind_text(rec, s, 6, op->key);
+    bind_text(rec, s, 7, op->value);
     sqlite3_bind_int64(s, 8, op->invoke_ns);
     sqlite3_bind_int64(s, 10, op->invoke_mono_ns);
     sqlite3_bind_int64(s, 14, (sqlite3_int64)op->invoke_seq);
@@ -606,11 +633,11 @@ static void write_op(struct sim_recorder *rec, uint64_t op_id, const struct pend
         sqlite3_bind_int64(s, 11, done->mono_ns);
         sqlite3_bind_text(s, 12, sim_event_aux_name(SIM_EV_OP_COMPLETE, done->aux), -1,
                           SQLITE_STATIC);
-        bind_text(s, 13, result);
+        bind_text(rec, s, 13, result);
         sqlite3_bind_int64(s, 15, (sqlite3_int64)done->seq);
     } else {
         sqlite3_bind_text(s, 12, "info", -1, SQLITE_STATIC); /* indeterminate */
-        bind_text(s, 13, "open at the end of the run");
+        bind_text(rec, s, 13, "open at the end of the run");
     }
     step(rec, s, "inserting an operation");
 }
@@ -633,8 +660,8 @@ static void write_violation(struct sim_recorder *rec, const struct sim_event *ev
     sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->seq);
     if (ev->node != SIM_NODE_NONE) sqlite3_bind_int64(s, 3, ev->node);
     sqlite3_bind_int64(s, 4, ev->time_ns);
-    bind_text(s, 5, source);
-    bind_text(s, 6, text);
+    bind_text(rec, s, 5, source);
+    bind_text(rec, s, 6, text);
     step(rec, s, "inserting a violation");
 }
 
@@ -668,8 +695,8 @@ static void write_annotation(struct sim_recorder *rec, uint64_t seq, uint32_t no
     sqlite3_bind_int64(s, 1, rec->run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)seq);
     if (node != SIM_NODE_NONE) sqlite3_bind_int64(s, 3, node);
-    bind_text(s, 4, kind);
-    bind_text(s, 5, text);
+    bind_text(rec, s, 4, kind);
+    bind_text(rec, s, 5, text);
     step(rec, s, "inserting an annotation");
 }
 
@@ -679,9 +706,9 @@ static void write_metric(struct sim_recorder *rec, const char *name, double valu
     if (rec->has_failed) return;
     sqlite3_stmt *s = rec->insert_metric;
     sqlite3_bind_int64(s, 1, rec->run_id);
-    bind_text(s, 2, name);
+    bind_text(rec, s, 2, name);
     sqlite3_bind_double(s, 3, value);
-    bind_text(s, 4, unit);
+    bind_text(rec, s, 4, unit);
     step(rec, s, "inserting a metric");
 }
 
@@ -915,7 +942,7 @@ static void mark_error(struct sim_recorder *rec, const struct sim_run_result *re
                            " WHERE id=?", -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(s, 1, rec->error.message, -1, SQLITE_TRANSIENT);
-    bind_text(s, 2, result->ended_at);
+    bind_text(rec, s, 2, result->ended_at);
     sqlite3_bind_int64(s, 3, rec->run_id);
     sqlite3_step(s);
     sqlite3_finalize(s);
@@ -933,7 +960,7 @@ int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *resul
     }
     flush_batch(rec);
     if (sim_u64map_each_sorted(&rec->open_ops, write_open_op, rec) != 0)
-        fail(rec, "out of memory writing open operations");
+        fail_not_sqlite(rec, "out of memory writing open operations");
     sim_u64map_free(&rec->open_ops);
     sqlite3_stmt *s = NULL;
     if (prepare(rec, "UPDATE runs SET status=?, end_reason=?, ended_at=?, end_ns=?,"
@@ -941,12 +968,12 @@ int sim_rec_end_run(struct sim_recorder *rec, const struct sim_run_result *resul
                 " violation_count=?, clamp_count=? WHERE id=?", &s)) {
         char hash[24];
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)result->event_hash);
-        bind_text(s, 1, result->status);
-        bind_text(s, 2, result->end_reason);
-        bind_text(s, 3, result->ended_at);
+        bind_text(rec, s, 1, result->status);
+        bind_text(rec, s, 2, result->end_reason);
+        bind_text(rec, s, 3, result->ended_at);
         sqlite3_bind_int64(s, 4, result->end_ns);
         sqlite3_bind_int64(s, 5, (sqlite3_int64)result->event_count);
-        bind_text(s, 6, hash);
+        bind_text(rec, s, 6, hash);
         sqlite3_bind_int64(s, 7, rec->first_rowid);
         sqlite3_bind_int64(s, 8, rec->last_rowid);
         sqlite3_bind_int64(s, 9, (sqlite3_int64)result->violation_count);

@@ -1407,9 +1407,9 @@ int sim_scn_load(const char *path, const char *const *overrides, size_t override
     memset(scn, 0, sizeof *scn);
     memset(diag, 0, sizeof *diag);
     FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return sim_diag_set(diag, SIM_EINPUT, path, 0, 0, "cannot read the scenario: %s",
-                            strerror(errno));
+    if (!fp) /* no memory for the FILE is the machine's fault, not the input's */
+        return sim_diag_set(diag, errno == ENOMEM ? SIM_ENOMEM : SIM_EINPUT, path, 0, 0,
+                            "cannot read the scenario: %s", strerror(errno));
     size_t cap = SIM_INI_FILE_BYTES_MAX + 1;
     char *text = malloc(cap);
     if (!text) {

@@ -264,7 +264,8 @@ enum sim_run_end sim_world_run(struct sim_world *world, uint64_t stop_at_seq,
         SIM_ASSERT(e.time_ns >= world->now_ns);
         world->now_ns = e.time_ns;
         dispatch(world, &e);
-        SIM_ASSERT(!world->is_out_of_memory);
+        /* a pool that could not grow left its step unfinished: nothing after it counts */
+        if (world->is_out_of_memory) { end = SIM_END_NO_MEMORY; break; }
         compact_if_needed(world);
     }
     if (end == SIM_END_TIME) world->now_ns = world->scn->duration_ns;
@@ -303,6 +304,7 @@ const char *sim_run_end_name(enum sim_run_end end)
     case SIM_END_BUDGET: return "event budget reached";
     case SIM_END_STOP_AT: return "stopped at the requested seq";
     case SIM_END_INTERRUPTED: return "interrupted";
+    case SIM_END_NO_MEMORY: return "out of memory";
     }
     return "?";
 }

@@ -32,6 +32,8 @@ enum sim_run_end {
     SIM_END_BUDGET,      /* reached max_events */
     SIM_END_STOP_AT,     /* reached the requested --stop-at seq */
     SIM_END_INTERRUPTED, /* the interrupt flag was raised (a signal) */
+    SIM_END_NO_MEMORY,   /* an allocation failed mid-run: the step that needed it was cut
+                            short, so the run stops there and is an error, not a result */
 };
 
 /* Creates the world; the scenario is borrowed and must outlive it. Returns 0 or a

@@ -3,7 +3,8 @@
  * MURPHY_TEST_MAX_PAGES, PRAGMA max_page_count) and a database another writer holds
  * locked. Each time: exit 3, a message naming the file and the cause, and nothing
  * committed before lost (the earlier run still replays identical, the file passes
- * integrity_check). A read-only file is tested in test_bad_input.c.
+ * integrity_check), and stdout's `status:` line says `error` and why, as the record does. A
+ * read-only file is tested in test_bad_input.c.
  * How: a 5 s run of unreliable-network is recorded first; then a 600 s run (about a
  * million events, ~60 MB) into the same file capped at 60 pages of 64 KiB; then, while
  * this test holds BEGIN IMMEDIATE on the file, another run (the recorder waits its 10 s
@@ -48,13 +49,18 @@ Test(resource_faults, disk_full_exits_3_and_keeps_what_was_committed, .timeout =
     cr_assert_not_null(strstr(r.err, "full.db"), "the message should name the file:\n%s", r.err);
     cr_assert_not_null(strstr(r.err, "full"), "the message should say the disk is full:\n%s",
                        r.err);
+    /* stdout tells the same story as the record and the exit status: never `ok` */
+    char printed[256] = "";
+    cr_assert(line_value(r.out, "status", printed, sizeof printed), "no status line:\n%s", r.out);
+    cr_assert_eq(strncmp(printed, "error (recording failed: ", 25), 0,
+                 "stdout says 'status: %s'", printed);
+    cr_assert_not_null(strstr(printed, "full"), "the status should say why: '%s'", printed);
     spawn_result_free(&r);
     assert_intact(db_path, &before);
     sqlite3 *db = db_open(db_path, false);
     char status[32] = "";
     db_text(db, "SELECT status FROM runs WHERE id = 2", 0, status, sizeof status);
-    cr_assert(strcmp(status, "error") == 0 || strcmp(status, "incomplete") == 0,
-              "the run that filled the disk reads '%s'", status);
+    cr_assert_str_eq(status, "error", "the run that filled the disk reads '%s'", status);
     db_close(db);
     /* the cap is what failed it: uncapped, the same run records */
     spawn_run(&r, NULL, argv);
