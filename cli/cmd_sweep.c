@@ -334,29 +334,30 @@ static void task_of(const struct plan *plan, const struct sweep_args *a, uint64_
 
 /* The runs still to do: the shard's tasks whose (point, seed) a resumed sweep has not
  * stored (done: sorted by (point, seed)). */
-struct todo {
+struct pending {
     uint64_t *tasks; /* shard-local indices, ascending */
     size_t count;
     size_t stored;   /* rows stored so far, resumed ones included */
     size_t total;    /* the shard's runs */
 };
 
+static int row_order(const void *key, const void *item)
+{
+    const struct sweep_row *a = key, *b = item;
+    if (a->point != b->point) return a->point < b->point ? -1 : 1;
+    return (a->seed > b->seed) - (a->seed < b->seed);
+}
+
 static bool is_done(const struct sweep_row *done, size_t done_count, uint32_t point,
                     uint64_t seed)
 {
-    size_t lo = 0, hi = done_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct sweep_row *r = &done[mid];
-        if (r->point == point && r->seed == seed) return true;
-        if (r->point < point || (r->point == point && r->seed < seed)) lo = mid + 1;
-        else hi = mid;
-    }
-    return false;
+    const struct sweep_row key = {.point = point, .seed = seed};
+    return done_count && bsearch(&key, done, done_count, sizeof *done, row_order) != NULL;
 }
 
-static int plan_todo(const struct plan *plan, const struct sweep_args *a, uint64_t task_count,
-                     const struct sweep_row *done, size_t done_count, struct todo *t)
+static int plan_pending(const struct plan *plan, const struct sweep_args *a,
+                        uint64_t task_count, const struct sweep_row *done, size_t done_count,
+                        struct pending *t)
 {
     t->tasks = malloc((task_count ? task_count : 1) * sizeof *t->tasks);
     if (!t->tasks) return CLI_EXIT_IO;
@@ -375,7 +376,7 @@ static int plan_todo(const struct plan *plan, const struct sweep_args *a, uint64
 struct jobs_ctx {
     const struct plan *plan;
     const struct sweep_args *a;
-    struct todo *todo;
+    struct pending *pending;
     struct sweep_writer *writer;
     int store_status; /* the first failed commit */
 };
@@ -385,10 +386,10 @@ struct jobs_ctx {
 static int worker(void *ctx, size_t j, int fd)
 {
     const struct jobs_ctx *c = ctx;
-    for (size_t i = j; i < c->todo->count; i += (size_t)c->a->jobs) {
+    for (size_t i = j; i < c->pending->count; i += (size_t)c->a->jobs) {
         uint32_t point;
         uint64_t seed;
-        task_of(c->plan, c->a, c->todo->tasks[i], &point, &seed);
+        task_of(c->plan, c->a, c->pending->tasks[i], &point, &seed);
         struct sweep_row row;
         int status = run_one(c->plan, point, seed, c->a->is_full ? c->a->db_path : NULL, &row);
         struct cli_buf b = {0};
@@ -407,8 +408,8 @@ static int store_row(struct jobs_ctx *c, struct sweep_row *row)
     int status = sweep_writer_add(c->writer, row);
     free(row->metrics);
     if (status != CLI_EXIT_OK) return status;
-    c->todo->stored++;
-    progress(c->todo->stored, c->todo->total);
+    c->pending->stored++;
+    progress(c->pending->stored, c->pending->total);
     return CLI_EXIT_OK;
 }
 
@@ -430,8 +431,8 @@ static int run_jobs(struct jobs_ctx *c)
     struct cli_workers w = {(size_t)c->a->jobs, "sweep", c, worker, receive_row};
     int status = cli_workers_run(&w);
     if (c->store_status != CLI_EXIT_OK) status = c->store_status;
-    if (status == CLI_EXIT_OK && !cli_interrupt && c->todo->stored != c->todo->total) {
-        cli_error("sweep: %zu of %zu runs came back", c->todo->stored, c->todo->total);
+    if (status == CLI_EXIT_OK && !cli_interrupt && c->pending->stored != c->pending->total) {
+        cli_error("sweep: %zu of %zu runs came back", c->pending->stored, c->pending->total);
         status = CLI_EXIT_IO;
     }
     return status;
@@ -439,10 +440,10 @@ static int run_jobs(struct jobs_ctx *c)
 
 static int run_here(struct jobs_ctx *c)
 {
-    for (size_t i = 0; i < c->todo->count; i++) {
+    for (size_t i = 0; i < c->pending->count; i++) {
         uint32_t point;
         uint64_t seed;
-        task_of(c->plan, c->a, c->todo->tasks[i], &point, &seed);
+        task_of(c->plan, c->a, c->pending->tasks[i], &point, &seed);
         struct sweep_row row;
         int status = run_one(c->plan, point, seed, c->a->is_full ? c->a->db_path : NULL, &row);
         if (status == CLI_EXIT_OK) status = store_row(c, &row);
@@ -551,21 +552,21 @@ int cmd_sweep(int argc, char **argv)
     struct sweep_row *done = NULL;
     size_t done_count = 0;
     int64_t sweep_id = 0;
-    struct todo todo = {0};
+    struct pending pending = {0};
     struct sweep_writer *writer = NULL;
     if (status == CLI_EXIT_OK)
         status = sweep_resume_find(a.db_path, &plan.spec, shard, &sweep_id, &done, &done_count);
-    if (status == CLI_EXIT_OK) status = plan_todo(&plan, &a, task_count, done, done_count, &todo);
+    if (status == CLI_EXIT_OK) status = plan_pending(&plan, &a, task_count, done, done_count, &pending);
     sweep_rows_free(done, done_count);
     if (status == CLI_EXIT_OK && sweep_id)
-        printf("resumed: %zu of %zu done (sweep %" PRId64 " in %s)\n", todo.stored, todo.total,
+        printf("resumed: %zu of %zu done (sweep %" PRId64 " in %s)\n", pending.stored, pending.total,
                sweep_id, a.db_path);
     if (status == CLI_EXIT_OK)
         status = sweep_writer_open(a.db_path, &plan.spec, shard, sweep_id, &writer);
     if (status == CLI_EXIT_OK) {
         cli_catch_signals();
-        if (a.jobs > todo.count) a.jobs = todo.count ? todo.count : 1;
-        struct jobs_ctx c = {&plan, &a, &todo, writer, CLI_EXIT_OK};
+        if (a.jobs > pending.count) a.jobs = pending.count ? pending.count : 1;
+        struct jobs_ctx c = {&plan, &a, &pending, writer, CLI_EXIT_OK};
         status = a.jobs > 1 ? run_jobs(&c) : run_here(&c);
         if (cli_interrupt) status = 128 + (int)cli_interrupt;
         /* what came back is committed whatever happened; finished only if all did */
@@ -573,7 +574,7 @@ int cmd_sweep(int argc, char **argv)
         if (stored != CLI_EXIT_OK) status = stored;
         else if (status != CLI_EXIT_OK)
             fprintf(stderr, "murphy: sweep unfinished: %zu of %zu runs stored as sweep %" PRId64
-                    " in %s; run the same command again to resume\n", todo.stored, todo.total,
+                    " in %s; run the same command again to resume\n", pending.stored, pending.total,
                     sweep_id, a.db_path);
     }
     sweep_writer_close(writer);
@@ -589,13 +590,13 @@ int cmd_sweep(int argc, char **argv)
         if (status == CLI_EXIT_OK) {
             /* the cost of a resumed sweep's earlier runs is unknown: not printed */
             cli_sweep_summary(stdout, &plan.spec, rows, row_count,
-                              todo.stored > todo.count ? -1 : wall, a.is_quiet);
+                              pending.stored > pending.count ? -1 : wall, a.is_quiet);
             for (size_t i = 0; a.is_printing_commands && i < row_count; i++)
                 sweep_print_rerun(stdout, &plan.spec, &rows[i]);
             printf("sweep: %" PRId64 " in %s (shard %s)\n", sweep_id, a.db_path, shard);
         }
     }
-    free(todo.tasks);
+    free(pending.tasks);
     sweep_rows_free(rows, row_count);
     sweep_spec_free(&stored_spec);
     plan_free(&plan);
