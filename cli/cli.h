@@ -79,6 +79,22 @@ int cli_parse_shard(const char *text, uint64_t *k, uint64_t *n);
 int cli_parse_jobs(const char *text, uint64_t *jobs);
 bool cli_wants_help(int argc, char **argv);
 
+/* The options `sweep` and `search` share, each written where the command keeps it:
+ * --set (appended to sets, at most sets_max), --seeds, --jobs, --shard and --db. */
+struct cli_batch_opts {
+    const char **sets;
+    size_t *set_count;
+    size_t sets_max;
+    const char **seeds;
+    uint64_t *jobs;
+    uint64_t *shard_k, *shard_n;
+    const char **db_path;
+};
+/* True if argv[*i] is one of them (taken, *i advanced past its value; a bad value sets
+ * *status to CLI_EXIT_USAGE with the error printed, naming cmd). */
+bool cli_batch_opt(const char *cmd, int argc, char **argv, int *i,
+                   const struct cli_batch_opts *o, int *status);
+
 /* The rest of a command's argument loop: an unknown option, or its one scenario (a second
  * one is an error). Returns CLI_EXIT_OK or CLI_EXIT_USAGE (with the message printed). */
 int cli_scenario_arg(const char *cmd, const char *arg, const char **scenario);

@@ -72,23 +72,14 @@ static int parse_args(int argc, char **argv, struct search_args *a)
 {
     *a = (struct search_args){.jobs = 1, .shard_k = 1, .shard_n = 1, .db_path = "murphy.db",
                               .keep = 20};
+    const struct cli_batch_opts batch = {a->overrides, &a->override_count, OVERRIDES_MAX,
+                                         &a->seeds_text, &a->jobs, &a->shard_k, &a->shard_n,
+                                         &a->db_path};
     int status = CLI_EXIT_OK;
     for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
         const char *v = NULL;
-        if (cli_opt(argc, argv, &i, "--set", &v, &status)) {
-            if (!v) break;
-            if (a->override_count == OVERRIDES_MAX) {
-                cli_error("search: more than %d --set options", OVERRIDES_MAX);
-                status = CLI_EXIT_USAGE;
-            } else a->overrides[a->override_count++] = v;
-        } else if (cli_opt(argc, argv, &i, "--seeds", &v, &status)) {
-            a->seeds_text = v;
-        } else if (cli_opt(argc, argv, &i, "--jobs", &v, &status)) {
-            if (v && cli_parse_jobs(v, &a->jobs) != 0) status = CLI_EXIT_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--shard", &v, &status)) {
-            if (v && cli_parse_shard(v, &a->shard_k, &a->shard_n) != 0) status = CLI_EXIT_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--db", &v, &status)) {
-            a->db_path = v;
+        if (cli_batch_opt("search", argc, argv, &i, &batch, &status)) {
+            continue;
         } else if (cli_opt(argc, argv, &i, "--keep", &v, &status)) {
             if (v && strcmp(v, "all") == 0) a->keep = UINT64_MAX;
             else if (v && cli_parse_u64(v, "--keep", &a->keep) != 0) status = CLI_EXIT_USAGE;

@@ -98,23 +98,13 @@ struct plan {
 static int parse_args(int argc, char **argv, struct sweep_args *a)
 {
     *a = (struct sweep_args){.jobs = 1, .shard_k = 1, .shard_n = 1, .db_path = "murphy.db"};
+    const struct cli_batch_opts batch = {a->sets, &a->set_count, SETS_MAX, &a->seeds, &a->jobs,
+                                         &a->shard_k, &a->shard_n, &a->db_path};
     int status = CLI_EXIT_OK;
     for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
         const char *v = NULL;
-        if (cli_opt(argc, argv, &i, "--set", &v, &status)) {
-            if (!v) break;
-            if (a->set_count == SETS_MAX) {
-                cli_error("sweep: more than %d --set options", SETS_MAX);
-                status = CLI_EXIT_USAGE;
-            } else a->sets[a->set_count++] = v;
-        } else if (cli_opt(argc, argv, &i, "--seeds", &v, &status)) {
-            a->seeds = v;
-        } else if (cli_opt(argc, argv, &i, "--jobs", &v, &status)) {
-            if (v && cli_parse_jobs(v, &a->jobs) != 0) status = CLI_EXIT_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--shard", &v, &status)) {
-            if (v && cli_parse_shard(v, &a->shard_k, &a->shard_n) != 0) status = CLI_EXIT_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--db", &v, &status)) {
-            a->db_path = v;
+        if (cli_batch_opt("sweep", argc, argv, &i, &batch, &status)) {
+            continue;
         } else if (cli_opt(argc, argv, &i, "--csv", &v, &status)) {
             a->csv_path = v;
         } else if (strcmp(argv[i], "--commands") == 0) {

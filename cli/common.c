@@ -229,6 +229,32 @@ int cli_scenario_given(const char *cmd, const char *scenario)
     return CLI_EXIT_USAGE;
 }
 
+bool cli_batch_opt(const char *cmd, int argc, char **argv, int *i,
+                   const struct cli_batch_opts *o, int *status)
+{
+    const char *v = NULL;
+    if (cli_opt(argc, argv, i, "--set", &v, status)) {
+        if (!v) return true;
+        if (*o->set_count == o->sets_max) {
+            cli_error("%s: more than %zu --set options", cmd, o->sets_max);
+            *status = CLI_EXIT_USAGE;
+        } else {
+            o->sets[(*o->set_count)++] = v;
+        }
+    } else if (cli_opt(argc, argv, i, "--seeds", &v, status)) {
+        *o->seeds = v;
+    } else if (cli_opt(argc, argv, i, "--jobs", &v, status)) {
+        if (v && cli_parse_jobs(v, o->jobs) != 0) *status = CLI_EXIT_USAGE;
+    } else if (cli_opt(argc, argv, i, "--shard", &v, status)) {
+        if (v && cli_parse_shard(v, o->shard_k, o->shard_n) != 0) *status = CLI_EXIT_USAGE;
+    } else if (cli_opt(argc, argv, i, "--db", &v, status)) {
+        *o->db_path = v;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 int cli_parse_db_args(int argc, char **argv, const char *cmd, const char **db_path,
                       uint64_t *run_id)
 {
